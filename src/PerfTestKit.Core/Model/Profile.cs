@@ -1,0 +1,90 @@
+using PerfTestKit.PerfData;
+
+namespace PerfTestKit.Model;
+
+/// <summary>
+/// Everything a recording holds, symbolized once: interned frames and stacks, threads, and the samples in time
+/// order (time, stack, thread, event). Views (<see cref="ProfileView"/>) slice it by time window and thread.
+/// </summary>
+public sealed class Profile
+{
+    internal readonly List<ulong> SampleTimes = new();
+    internal readonly List<int> SampleStacks = new();
+    internal readonly List<int> SampleThreads = new();
+    internal readonly List<byte> SampleEvents = new();
+
+    public required string Source { get; init; }
+    public required PerfSessionInfo Session { get; init; }
+    public required IReadOnlyList<PerfEventAttr> Events { get; init; }
+    public FrameTable Frames { get; } = new();
+    public StackTable Stacks { get; } = new();
+    public List<ThreadInfo> Threads { get; } = new();
+
+    /// <summary>Events the kernel dropped (LOST records), as perf reports them.</summary>
+    public ulong LostEvents { get; internal set; }
+
+    /// <summary>Samples the kernel dropped (LOST_SAMPLES records).</summary>
+    public ulong LostSamples { get; internal set; }
+
+    /// <summary>Reading problems that did not stop the conversion (truncation, unreadable maps...).</summary>
+    public List<string> Warnings { get; } = new();
+
+    public int SampleCount => SampleTimes.Count;
+    public ulong SampleTime(int sample) => SampleTimes[sample];
+    public int SampleStack(int sample) => SampleStacks[sample];
+    public ThreadInfo SampleThread(int sample) => Threads[SampleThreads[sample]];
+    public int SampleEvent(int sample) => SampleEvents[sample];
+
+    /// <summary>Stack id for a sample whose call chain held nothing nameable.</summary>
+    public const int EmptyStack = -1;
+
+    /// <summary>Every sample.</summary>
+    public ProfileView All() => Select(new SampleFilter());
+
+    public ProfileView Select(SampleFilter filter)
+    {
+        var selected = new List<int>();
+        int start = 0;
+        if (filter.FromNs is { } from)
+        {
+            // Samples are in time order: find the window by binary search.
+            int lo = 0, hi = SampleTimes.Count;
+            while (lo < hi)
+            {
+                int mid = (lo + hi) >>> 1;
+                if (SampleTimes[mid] < from) lo = mid + 1; else hi = mid;
+            }
+            start = lo;
+        }
+        for (int i = start; i < SampleTimes.Count; i++)
+        {
+            if (filter.ToNs is { } to && SampleTimes[i] > to) break;
+            var thread = Threads[SampleThreads[i]];
+            if (filter.Pid is { } pid && thread.Pid != pid) continue;
+            if (filter.Tids is { } tids && !tids.Contains(thread.Tid)) continue;
+            if (filter.EventIndex is { } ev && SampleEvents[i] != ev) continue;
+            selected.Add(i);
+        }
+        return new ProfileView(this, selected.ToArray(), filter);
+    }
+
+    /// <summary>The index of the event with this name, or null.</summary>
+    public int? EventIndex(string name)
+    {
+        for (int i = 0; i < Events.Count; i++)
+        {
+            if (string.Equals(Events[i].Name, name, StringComparison.Ordinal)) return i;
+        }
+        return null;
+    }
+}
+
+/// <summary>Which samples a view keeps: a time window on the recording clock (ns), a process, threads, an event.</summary>
+public sealed record SampleFilter
+{
+    public ulong? FromNs { get; init; }
+    public ulong? ToNs { get; init; }
+    public int? Pid { get; init; }
+    public IReadOnlySet<int>? Tids { get; init; }
+    public int? EventIndex { get; init; }
+}

@@ -1,0 +1,175 @@
+using PerfTestKit.PerfData;
+using PerfTestKit.Symbols;
+
+namespace PerfTestKit.Model;
+
+/// <summary>
+/// Turns records, in time order, into a <see cref="Profile"/>: tracks processes' mappings and threads' names,
+/// symbolizes each distinct address once and interns every call chain as a stack.
+/// </summary>
+public sealed class ProfileBuilder
+{
+    private readonly Profile _profile;
+    private readonly Symbolizer _symbolizer;
+    private readonly Dictionary<int, ProcessMaps> _processes = new();
+    private readonly Dictionary<int, string> _threadNames = new();
+    private readonly Dictionary<(int Pid, int Tid, string Name), int> _threads = new();
+    private readonly Dictionary<(int Pid, ulong Address), int> _userFrames = new();
+    private readonly Dictionary<ulong, int> _kernelFrames = new();
+    private int[] _chainFrames = new int[256];
+
+    public ProfileBuilder(Profile profile, Symbolizer symbolizer)
+    {
+        _profile = profile;
+        _symbolizer = symbolizer;
+    }
+
+    public Profile Profile => _profile;
+
+    private int _damagedRecords;
+    private string? _firstDamage;
+
+    /// <summary>Adds one record; a record that does not parse is skipped and counted, not fatal.</summary>
+    public void Add(in PerfRecord record)
+    {
+        try
+        {
+            AddRecord(record);
+        }
+        catch (PerfFormatException e)
+        {
+            _damagedRecords++;
+            _firstDamage ??= e.Message;
+        }
+    }
+
+    /// <summary>Reports what was skipped; call once after the last record.</summary>
+    public void Finish()
+    {
+        if (_damagedRecords > 0)
+        {
+            _profile.Warnings.Add($"{_damagedRecords} damaged record(s) skipped, the first: {_firstDamage}");
+        }
+    }
+
+    private void AddRecord(in PerfRecord record)
+    {
+        switch (record.Type)
+        {
+            case RecordType.Sample:
+                AddSample(SampleRecord.Parse(record), record.Attr);
+                break;
+            case RecordType.Mmap:
+            case RecordType.Mmap2:
+                AddMapping(MmapRecord.Parse(record));
+                break;
+            case RecordType.Comm:
+                var comm = CommRecord.Parse(record);
+                _threadNames[comm.Tid] = comm.Name;
+                if (comm.IsExec && comm.Pid == comm.Tid) Process(comm.Pid).Clear();
+                break;
+            case RecordType.Fork:
+                var fork = TaskRecord.Parse(record);
+                if (_threadNames.TryGetValue(fork.ParentTid, out var parentName)) _threadNames[fork.Tid] = parentName;
+                if (fork.Pid != fork.ParentPid && _processes.TryGetValue(fork.ParentPid, out var parent)) Process(fork.Pid).CopyFrom(parent);
+                break;
+            case RecordType.Lost:
+                _profile.LostEvents += LostRecord.Parse(record).Lost;
+                break;
+            case RecordType.LostSamples:
+                _profile.LostSamples += LostRecord.Parse(record).Lost;
+                break;
+        }
+    }
+
+    private void AddMapping(MmapRecord mmap)
+    {
+        if (mmap.CpuMode == RecordMisc.CpuModeKernel) return; // the kernel and its modules: kallsyms names them
+        Process(mmap.Pid).Add(new Mapping(mmap.Start, mmap.End, mmap.PageOffset, mmap.FileName));
+    }
+
+    private ProcessMaps Process(int pid)
+    {
+        if (!_processes.TryGetValue(pid, out var maps)) _processes[pid] = maps = new ProcessMaps();
+        return maps;
+    }
+
+    private void AddSample(SampleRecord sample, PerfEventAttr attr)
+    {
+        var chain = sample.Callchain;
+        int count = 0;
+        if (chain.Length == 0)
+        {
+            // No call chain (recorded without -g): the sample's own IP is the stack, as perf's scripts do.
+            EnsureChainCapacity(1);
+            _chainFrames[count++] = ResolveFrame(sample.Pid, sample.Ip, sample.CpuMode == RecordMisc.CpuModeKernel);
+        }
+        else
+        {
+            EnsureChainCapacity(chain.Length);
+            bool kernel = sample.CpuMode == RecordMisc.CpuModeKernel;
+            foreach (ulong address in chain)
+            {
+                if (address >= CallchainContext.Max)
+                {
+                    kernel = address == CallchainContext.Kernel;
+                    continue;
+                }
+                _chainFrames[count++] = ResolveFrame(sample.Pid, address, kernel);
+            }
+        }
+        int stack = Profile.EmptyStack;
+        for (int i = count - 1; i >= 0; i--) stack = _profile.Stacks.Intern(stack, _chainFrames[i]);
+
+        _profile.SampleTimes.Add(sample.Time);
+        _profile.SampleStacks.Add(stack);
+        _profile.SampleThreads.Add(Thread(sample.Pid, sample.Tid));
+        _profile.SampleEvents.Add((byte)Math.Min(IndexOf(attr), byte.MaxValue));
+    }
+
+    private int ResolveFrame(int pid, ulong address, bool kernel)
+    {
+        if (kernel)
+        {
+            if (!_kernelFrames.TryGetValue(address, out int frame))
+            {
+                _kernelFrames[address] = frame = _profile.Frames.Intern(_symbolizer.ResolveKernel(address));
+            }
+            return frame;
+        }
+        var key = (pid, address);
+        if (!_userFrames.TryGetValue(key, out int userFrame))
+        {
+            _userFrames[key] = userFrame = _profile.Frames.Intern(_symbolizer.ResolveUser(pid, Process(pid), address));
+        }
+        return userFrame;
+    }
+
+    private int Thread(int pid, int tid)
+    {
+        string name = _threadNames.TryGetValue(tid, out var n) ? n : $":{tid}";
+        var key = (pid, tid, name);
+        if (!_threads.TryGetValue(key, out int index))
+        {
+            index = _profile.Threads.Count;
+            _profile.Threads.Add(new ThreadInfo(index, pid, tid, name));
+            _threads[key] = index;
+        }
+        return index;
+    }
+
+    private int IndexOf(PerfEventAttr attr)
+    {
+        var events = _profile.Events;
+        for (int i = 0; i < events.Count; i++)
+        {
+            if (ReferenceEquals(events[i], attr)) return i;
+        }
+        return 0;
+    }
+
+    private void EnsureChainCapacity(int length)
+    {
+        if (_chainFrames.Length < length) _chainFrames = new int[Math.Max(length, _chainFrames.Length * 2)];
+    }
+}

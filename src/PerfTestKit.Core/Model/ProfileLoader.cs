@@ -1,0 +1,34 @@
+using PerfTestKit.PerfData;
+using PerfTestKit.Symbols;
+
+namespace PerfTestKit.Model;
+
+/// <summary>Reads a whole perf.data file or stream into a <see cref="Profile"/>.</summary>
+public static class ProfileLoader
+{
+    public static Profile Load(string path, SymbolizerOptions? symbols = null)
+    {
+        using var reader = PerfDataReader.Open(path);
+        return Load(reader, path, symbols);
+    }
+
+    public static Profile Load(Stream stream, string source, SymbolizerOptions? symbols = null)
+    {
+        using var reader = PerfDataReader.Open(stream, leaveOpen: true);
+        return Load(reader, source, symbols);
+    }
+
+    /// <summary>
+    /// Reads every record. Damage inside the data section keeps the good part and becomes a warning;
+    /// header errors and unsupported files throw <see cref="PerfFormatException"/>.
+    /// </summary>
+    public static Profile Load(PerfDataReader reader, string source, SymbolizerOptions? symbols = null)
+    {
+        var profile = new Profile { Source = source, Session = reader.Info, Events = reader.Attributes };
+        var builder = new ProfileBuilder(profile, new Symbolizer(symbols));
+        while (reader.TryRead(out var record)) builder.Add(record);
+        builder.Finish();
+        profile.Warnings.InsertRange(0, reader.Warnings);
+        return profile;
+    }
+}

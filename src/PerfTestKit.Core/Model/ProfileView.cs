@@ -1,0 +1,67 @@
+namespace PerfTestKit.Model;
+
+/// <summary>A slice of a <see cref="Profile"/>: the samples one filter kept, with the aggregates writers need.</summary>
+public sealed class ProfileView
+{
+    internal ProfileView(Profile profile, int[] samples, SampleFilter filter)
+    {
+        Profile = profile;
+        Samples = samples;
+        Filter = filter;
+    }
+
+    public Profile Profile { get; }
+
+    /// <summary>Indices into the profile's samples, in time order.</summary>
+    public IReadOnlyList<int> Samples { get; }
+
+    public SampleFilter Filter { get; }
+
+    public int SampleCount => Samples.Count;
+
+    public int ThreadCount => Samples.Select(s => Profile.SampleThread(s).Tid).Distinct().Count();
+
+    /// <summary>From the first to the last sample, in seconds; 0 for fewer than two samples.</summary>
+    public double DurationSeconds => Samples.Count < 2
+        ? 0
+        : (Profile.SampleTime(Samples[^1]) - Profile.SampleTime(Samples[0])) / 1e9;
+
+    /// <summary>How many samples ended in each stack.</summary>
+    public Dictionary<int, int> CountByStack()
+    {
+        var counts = new Dictionary<int, int>();
+        foreach (int s in Samples)
+        {
+            int stack = Profile.SampleStack(s);
+            counts[stack] = counts.GetValueOrDefault(stack) + 1;
+        }
+        return counts;
+    }
+
+    /// <summary>Frames by self samples (the leaf), with total samples counted once per sample even under recursion.</summary>
+    public List<FrameCost> TopFrames(int count)
+    {
+        var self = new Dictionary<int, int>();
+        var total = new Dictionary<int, int>();
+        var seen = new HashSet<int>();
+        foreach (var (stack, samples) in CountByStack())
+        {
+            if (stack < 0) continue;
+            int leaf = Profile.Stacks.Frame(stack);
+            self[leaf] = self.GetValueOrDefault(leaf) + samples;
+            seen.Clear();
+            for (int s = stack; s >= 0; s = Profile.Stacks.Parent(s))
+            {
+                int frame = Profile.Stacks.Frame(s);
+                if (seen.Add(frame)) total[frame] = total.GetValueOrDefault(frame) + samples;
+            }
+        }
+        return self.OrderByDescending(p => p.Value).ThenBy(p => Profile.Frames[p.Key].Name, StringComparer.Ordinal)
+            .Take(count)
+            .Select(p => new FrameCost(p.Key, p.Value, total[p.Key]))
+            .ToList();
+    }
+}
+
+/// <summary>A frame's self samples (it was the leaf) and total samples (it was on the stack).</summary>
+public readonly record struct FrameCost(int Frame, int Self, int Total);

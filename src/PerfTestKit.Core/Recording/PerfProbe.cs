@@ -1,0 +1,69 @@
+using CliWrap;
+using CliWrap.Buffered;
+
+namespace PerfTestKit.Recording;
+
+/// <summary>Whether `perf record` can run here, and if not, why and what to do.</summary>
+public sealed record PerfAvailability(bool IsAvailable, string Message);
+
+/// <summary>Checks, before any test runs, that perf exists and may record (BenchmarkDotNet validates the same way).</summary>
+public static class PerfProbe
+{
+    public static async Task<PerfAvailability> CheckAsync(string perfPath = "perf", CancellationToken cancellation = default)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return new PerfAvailability(false, "perf profiling needs Linux; this is " + System.Runtime.InteropServices.RuntimeInformation.OSDescription);
+        }
+        string? resolved = ResolveExecutable(perfPath);
+        if (resolved is null)
+        {
+            return new PerfAvailability(false, $"'{perfPath}' was not found on PATH; install it (Debian: apt-get install linux-perf)");
+        }
+        string scratch = Path.Combine(Path.GetTempPath(), $"perftestkit-probe-{Environment.ProcessId}-{Guid.NewGuid():N}.data");
+        try
+        {
+            var result = await Cli.Wrap(resolved)
+                .WithArguments(new[] { "record", "-q", "-e", "cpu-clock", "-o", scratch, "--", "true" })
+                .WithValidation(CommandResultValidation.None)
+                .ExecuteBufferedAsync(cancellation);
+            if (result.ExitCode == 0) return new PerfAvailability(true, $"perf at {resolved} can record");
+            string paranoid = ReadParanoid();
+            return new PerfAvailability(false,
+                $"perf record failed (exit {result.ExitCode}): {result.StandardError.Trim()} " +
+                $"[kernel.perf_event_paranoid={paranoid}; run as root, or lower it: sysctl kernel.perf_event_paranoid=1]");
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
+        {
+            return new PerfAvailability(false, $"perf could not be started: {e.Message}");
+        }
+        finally
+        {
+            TryDelete(scratch);
+        }
+    }
+
+    /// <summary>The full path of an executable name on PATH, or the path itself if it names a file; null if absent.</summary>
+    public static string? ResolveExecutable(string name)
+    {
+        if (name.Contains('/')) return File.Exists(name) ? Path.GetFullPath(name) : null;
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(dir, name);
+            if (File.Exists(candidate)) return candidate;
+        }
+        return null;
+    }
+
+    private static string ReadParanoid()
+    {
+        try { return File.ReadAllText("/proc/sys/kernel/perf_event_paranoid").Trim(); }
+        catch (IOException) { return "unknown"; }
+        catch (UnauthorizedAccessException) { return "unknown"; }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

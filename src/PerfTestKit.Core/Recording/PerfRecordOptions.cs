@@ -1,0 +1,50 @@
+namespace PerfTestKit.Recording;
+
+/// <summary>How to run `perf record`; the defaults are what naming .NET frames needs.</summary>
+public sealed record PerfRecordOptions
+{
+    public string PerfPath { get; init; } = "perf";
+
+    /// <summary>Samples per second (-F).</summary>
+    public int Frequency { get; init; } = 999;
+
+    /// <summary>The event (-e); software cpu-clock works in VMs where hardware counters do not.</summary>
+    public string Event { get; init; } = "cpu-clock";
+
+    public string OutputPath { get; init; } = "perf.data";
+
+    /// <summary>Frame-pointer call chains (-g); CoreCLR's JIT code keeps frame pointers on x64.</summary>
+    public bool CallGraph { get; init; } = true;
+
+    /// <summary>Where perf sends its control acknowledgements: `--control=fifo:CTL,ACK`, when set.</summary>
+    public (string Control, string Ack)? ControlFifos { get; init; }
+
+    /// <summary>Arguments added after PerfTestKit's own.</summary>
+    public IReadOnlyList<string> ExtraArguments { get; init; } = Array.Empty<string>();
+
+    /// <summary>The `perf record` arguments before the target (-p PID, or -- command).</summary>
+    public List<string> BuildArguments()
+    {
+        var args = new List<string> { "record" };
+        if (CallGraph) args.Add("-g");
+        // CLOCK_MONOTONIC: sample times line up with .NET's Stopwatch on Linux.
+        args.AddRange(new[] { "-k", "mono", "-e", Event, "-F", Frequency.ToString(System.Globalization.CultureInfo.InvariantCulture), "-o", OutputPath });
+        if (ControlFifos is { } fifos) args.Add($"--control=fifo:{fifos.Control},{fifos.Ack}");
+        args.AddRange(ExtraArguments);
+        return args;
+    }
+}
+
+/// <summary>Environment variables that make a .NET process describe its code to PerfTestKit.</summary>
+public static class DotNetPerfEnvironment
+{
+    /// <summary>
+    /// PerfMapEnabled=1 writes /tmp/perf-PID.map and jit-PID.dump; StubGranularity=2 keeps .NET 10 writing the
+    /// jitdump past its first records (which is where ReadyToRun methods are named).
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Variables { get; } = new Dictionary<string, string>
+    {
+        ["DOTNET_PerfMapEnabled"] = "1",
+        ["DOTNET_PerfMapStubGranularity"] = "2",
+    };
+}

@@ -1,0 +1,249 @@
+using System.Buffers.Binary;
+using System.Text;
+
+namespace PerfTestKit.Symbols;
+
+/// <summary>
+/// The parts of a 64-bit ELF file that name code: function symbols from .symtab (else .dynsym) and the
+/// PT_LOAD segments that turn a file offset into a symbol address.
+/// </summary>
+public sealed class ElfImage
+{
+    private const uint SectionSymtab = 2;
+    private const uint SectionDynsym = 11;
+    private const uint ProgramLoad = 1;
+    private const byte SymbolFunction = 2;
+    private const byte SymbolGnuIndirect = 10;
+    private const byte BindingLocal = 0, BindingGlobal = 1, BindingWeak = 2;
+
+    private readonly (ulong Offset, ulong VirtualAddress, ulong FileSize)[] _segments;
+
+    private ElfImage(SymbolTable symbols, bool fullSymbols, string? buildId, (ulong, ulong, ulong)[] segments)
+    {
+        Symbols = symbols;
+        HasFullSymbols = fullSymbols;
+        BuildId = buildId;
+        _segments = segments;
+    }
+
+    public SymbolTable Symbols { get; private set; }
+
+    /// <summary>True when the names come from a .symtab (all functions), false for .dynsym only (exports).</summary>
+    public bool HasFullSymbols { get; private set; }
+
+    /// <summary>The GNU build id in hex, when the file has one.</summary>
+    public string? BuildId { get; }
+
+    /// <summary>Where distributions put detached debug symbols (Debian's -dbg and -dbgsym packages use the build id).</summary>
+    public static IReadOnlyList<string> DebugFileCandidates(string path, string? buildId)
+    {
+        var candidates = new List<string>();
+        if (buildId is { Length: > 2 })
+        {
+            candidates.Add($"/usr/lib/debug/.build-id/{buildId[..2]}/{buildId[2..]}.debug");
+        }
+        candidates.Add("/usr/lib/debug" + path + ".debug");
+        candidates.Add("/usr/lib/debug" + path);
+        return candidates;
+    }
+
+    /// <summary>Reads the file; null when it is missing, not ELF64 little-endian, or unreadable.</summary>
+    public static ElfImage? TryLoad(string path)
+    {
+        try
+        {
+            if (!File.Exists(path)) return null;
+            ElfImage? image;
+            using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1))
+            {
+                image = Load(stream);
+            }
+            if (image is null || image.HasFullSymbols) return image;
+            // A stripped file: take the names from its detached debug file when one is installed, as perf does.
+            foreach (var candidate in DebugFileCandidates(path, image.BuildId))
+            {
+                if (!File.Exists(candidate)) continue;
+                using var debugStream = new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+                if (Load(debugStream) is { HasFullSymbols: true } debug && (image.BuildId is null || debug.BuildId == image.BuildId))
+                {
+                    image.Symbols = debug.Symbols;
+                    image.HasFullSymbols = true;
+                    break;
+                }
+            }
+            return image;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidDataException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The address in the symbol table's terms for a byte at <paramref name="fileOffset"/> of the file.</summary>
+    public ulong FileOffsetToAddress(ulong fileOffset)
+    {
+        foreach (var (offset, address, size) in _segments)
+        {
+            if (fileOffset >= offset && fileOffset < offset + size) return fileOffset - offset + address;
+        }
+        return fileOffset;
+    }
+
+    /// <summary>Reads an ELF image from any seekable stream (a file, or bytes copied from memory such as the vdso).</summary>
+    public static ElfImage? Load(Stream stream)
+    {
+        Span<byte> header = stackalloc byte[64];
+        if (stream.Read(header) < 64) return null;
+        // \x7fELF, ELFCLASS64, ELFDATA2LSB
+        if (header[0] != 0x7f || header[1] != (byte)'E' || header[2] != (byte)'L' || header[3] != (byte)'F' || header[4] != 2 || header[5] != 1)
+        {
+            return null;
+        }
+        ulong programOffset = U64(header[32..]);
+        ulong sectionOffset = U64(header[40..]);
+        int programEntrySize = U16(header[54..]), programCount = U16(header[56..]);
+        int sectionEntrySize = U16(header[58..]), sectionCount = U16(header[60..]);
+        long length = stream.Length;
+
+        var segments = new List<(ulong, ulong, ulong)>();
+        if (programEntrySize >= 56 && programCount > 0)
+        {
+            var table = ReadAt(stream, programOffset, (long)programEntrySize * programCount, length);
+            for (int i = 0; table is not null && i < programCount; i++)
+            {
+                var entry = table.AsSpan(i * programEntrySize);
+                if (U32(entry) != ProgramLoad) continue;
+                segments.Add((U64(entry[8..]), U64(entry[16..]), U64(entry[32..])));
+            }
+        }
+
+        var symbols = new SymbolTable.Builder();
+        bool full = false;
+        string? buildId = null;
+        if (sectionEntrySize >= 64 && sectionCount > 0)
+        {
+            var sections = ReadAt(stream, sectionOffset, (long)sectionEntrySize * sectionCount, length);
+            if (sections is not null)
+            {
+                buildId = ReadBuildId(stream, sections, sectionEntrySize, sectionCount, length);
+                // .symtab holds everything .dynsym has and more; read .dynsym only for stripped files.
+                full = ReadSymbols(stream, sections, sectionEntrySize, sectionCount, SectionSymtab, symbols, length);
+                if (!full) ReadSymbols(stream, sections, sectionEntrySize, sectionCount, SectionDynsym, symbols, length);
+            }
+        }
+        return new ElfImage(symbols.Build(), full, buildId, segments.ToArray());
+    }
+
+    /// <summary>The NT_GNU_BUILD_ID note from any SHT_NOTE section.</summary>
+    private static string? ReadBuildId(Stream stream, byte[] sections, int entrySize, int count, long length)
+    {
+        const uint SectionNote = 7, NoteGnuBuildId = 3;
+        for (int i = 0; i < count; i++)
+        {
+            var section = sections.AsSpan(i * entrySize);
+            if (U32(section[4..]) != SectionNote) continue;
+            var notes = ReadAt(stream, U64(section[24..]), (long)Math.Min(U64(section[32..]), 4096), length);
+            if (notes is null) continue;
+            for (int at = 0; at + 12 <= notes.Length;)
+            {
+                int nameSize = (int)U32(notes.AsSpan(at)), descSize = (int)U32(notes.AsSpan(at + 4));
+                uint type = U32(notes.AsSpan(at + 8));
+                int desc = at + 12 + ((nameSize + 3) & ~3);
+                if (nameSize < 0 || descSize < 0 || desc + descSize > notes.Length) break;
+                if (type == NoteGnuBuildId && nameSize == 4 && notes.AsSpan(at + 12, 3).SequenceEqual("GNU"u8))
+                {
+                    return Convert.ToHexString(notes, desc, descSize).ToLowerInvariant();
+                }
+                at = desc + ((descSize + 3) & ~3);
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Symbols perf itself would use: functions, objects and labels (e.g. _dl_start_user) that lie in a
+    /// section whose name contains "text".
+    /// </summary>
+    private static bool ReadSymbols(Stream stream, byte[] sections, int entrySize, int count, uint wantedType,
+        SymbolTable.Builder symbols, long length)
+    {
+        const byte SymbolNoType = 0, SymbolObject = 1;
+        const ushort SectionAbsolute = 0xfff1;
+        for (int i = 0; i < count; i++)
+        {
+            var section = sections.AsSpan(i * entrySize);
+            if (U32(section[4..]) != wantedType) continue;
+            ulong offset = U64(section[24..]), size = U64(section[32..]);
+            int linked = (int)U32(section[40..]);
+            ulong symbolSize = U64(section[56..]);
+            if (symbolSize < 24 || linked >= count) return false;
+            var strings = sections.AsSpan(linked * entrySize);
+            var stringTable = ReadAt(stream, U64(strings[24..]), (long)U64(strings[32..]), length);
+            var table = ReadAt(stream, offset, (long)size, length);
+            var textSections = TextSections(stream, sections, entrySize, count, length);
+            if (stringTable is null || table is null) return false;
+            int added = 0;
+            for (ulong at = 0; at + symbolSize <= size; at += symbolSize)
+            {
+                var symbol = table.AsSpan((int)at);
+                byte info = symbol[4];
+                int kind = info & 0xf, binding = info >> 4;
+                ushort sectionIndex = U16(symbol[6..]);
+                ulong value = U64(symbol[8..]), symSize = U64(symbol[16..]);
+                if (kind is not (SymbolFunction or SymbolGnuIndirect or SymbolObject or SymbolNoType)) continue;
+                if (sectionIndex == 0 || sectionIndex == SectionAbsolute || sectionIndex >= count || !textSections[sectionIndex]) continue;
+                string name = CString(stringTable, U32(symbol));
+                if (name.Length == 0) continue;
+                symbols.Add(value, symSize, name, binding switch { BindingGlobal => 2, BindingWeak => 0, BindingLocal => 1, _ => 0 });
+                added++;
+            }
+            return added > 0;
+        }
+        return false;
+    }
+
+    /// <summary>Which sections are code, by perf's test: the section's name contains "text".</summary>
+    private static bool[] TextSections(Stream stream, byte[] sections, int entrySize, int count, long length)
+    {
+        var text = new bool[count];
+        int namesIndex = -1;
+        // e_shstrndx is not at hand here: the section-name table is the STRTAB whose own name resolves to ".shstrtab".
+        for (int i = 0; i < count && namesIndex < 0; i++)
+        {
+            var s = sections.AsSpan(i * entrySize);
+            if (U32(s[4..]) != 3) continue;
+            var names = ReadAt(stream, U64(s[24..]), (long)U64(s[32..]), length);
+            if (names is not null && CString(names, U32(s)) == ".shstrtab") namesIndex = i;
+        }
+        if (namesIndex < 0) return text;
+        var ns = sections.AsSpan(namesIndex * entrySize);
+        var nameTable = ReadAt(stream, U64(ns[24..]), (long)U64(ns[32..]), length);
+        if (nameTable is null) return text;
+        for (int i = 0; i < count; i++)
+        {
+            text[i] = CString(nameTable, U32(sections.AsSpan(i * entrySize))).Contains("text", StringComparison.Ordinal);
+        }
+        return text;
+    }
+
+    private static byte[]? ReadAt(Stream stream, ulong offset, long size, long length)
+    {
+        if (size <= 0 || size > 512L << 20 || offset > (ulong)length || (long)offset + size > length) return null;
+        var buffer = new byte[size];
+        stream.Position = (long)offset;
+        stream.ReadExactly(buffer);
+        return buffer;
+    }
+
+    private static string CString(byte[] table, uint offset)
+    {
+        if (offset >= table.Length) return "";
+        var rest = table.AsSpan((int)offset);
+        int end = rest.IndexOf((byte)0);
+        return Encoding.UTF8.GetString(end < 0 ? rest : rest[..end]);
+    }
+
+    private static ulong U64(ReadOnlySpan<byte> s) => BinaryPrimitives.ReadUInt64LittleEndian(s);
+    private static uint U32(ReadOnlySpan<byte> s) => BinaryPrimitives.ReadUInt32LittleEndian(s);
+    private static ushort U16(ReadOnlySpan<byte> s) => BinaryPrimitives.ReadUInt16LittleEndian(s);
+}

@@ -1,0 +1,91 @@
+namespace PerfTestKit.Symbols;
+
+/// <summary>Where the symbolizer looks for names.</summary>
+public sealed record SymbolizerOptions
+{
+    /// <summary>Directories holding the runtime's perf-PID.map and jit-PID.dump files.</summary>
+    public IReadOnlyList<string> PerfMapDirectories { get; init; } = new[] { "/tmp" };
+
+    /// <summary>Kernel symbols; perf.data from another boot needs that boot's copy.</summary>
+    public string KallsymsPath { get; init; } = "/proc/kallsyms";
+}
+
+/// <summary>
+/// Names addresses: kernel ones through kallsyms; user ones through the ELF file they are mapped from, else
+/// through the process's .NET perf map and jitdump by absolute address (JIT code in anonymous or
+/// memfd:doublemapper mappings, ReadyToRun code inside a .dll mapping). Each image and map is read once.
+/// </summary>
+public sealed class Symbolizer
+{
+    private readonly SymbolizerOptions _options;
+    private readonly Dictionary<string, ElfImage?> _images = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, SymbolTable?> _managed = new();
+    private readonly Dictionary<string, string> _moduleNames = new(StringComparer.Ordinal);
+    private KernelSymbols? _kernel;
+
+    public Symbolizer(SymbolizerOptions? options = null)
+    {
+        _options = options ?? new SymbolizerOptions();
+    }
+
+    /// <summary>Processes whose perf map or jitdump was found.</summary>
+    public int ProcessesWithManagedSymbols => _managed.Values.Count(t => t is not null);
+
+    public FrameInfo ResolveKernel(ulong address)
+    {
+        _kernel ??= KernelSymbols.Load(_options.KallsymsPath);
+        return _kernel.Lookup(address) is { } hit
+            ? new FrameInfo(hit.Name, hit.Module, FrameKind.Kernel)
+            : new FrameInfo(FrameInfo.UnknownName, KernelSymbols.KernelModule, FrameKind.Kernel);
+    }
+
+    public FrameInfo ResolveUser(int pid, ProcessMaps maps, ulong address)
+    {
+        var mapping = maps.Find(address);
+        if (mapping is not null && IsFileBacked(mapping.FileName) && Image(mapping.FileName) is { } image)
+        {
+            ulong offset = address - mapping.Start + mapping.PageOffset;
+            string? name = image.Symbols.Lookup(image.FileOffsetToAddress(offset));
+            return new FrameInfo(name ?? FrameInfo.UnknownName, ModuleName(mapping.FileName), name is null ? FrameKind.Unknown : FrameKind.Native);
+        }
+        if (Managed(pid)?.Lookup(address) is { } raw)
+        {
+            var (method, assembly) = ManagedFrameName.Split(raw);
+            return new FrameInfo(method, assembly, FrameKind.Managed);
+        }
+        return new FrameInfo(FrameInfo.UnknownName, mapping is null ? FrameInfo.UnknownName : ModuleName(mapping.FileName), FrameKind.Unknown);
+    }
+
+    private static bool IsFileBacked(string fileName) =>
+        fileName.StartsWith('/') && !fileName.StartsWith("/memfd:", StringComparison.Ordinal) && !fileName.EndsWith(" (deleted)", StringComparison.Ordinal);
+
+    private ElfImage? Image(string path)
+    {
+        if (!_images.TryGetValue(path, out var image))
+        {
+            _images[path] = image = ElfImage.TryLoad(path);
+        }
+        return image;
+    }
+
+    private SymbolTable? Managed(int pid)
+    {
+        if (!_managed.TryGetValue(pid, out var table))
+        {
+            _managed[pid] = table = ManagedSymbols.Load(pid, _options.PerfMapDirectories);
+        }
+        return table;
+    }
+
+    /// <summary>The file name alone ("libc.so.6"); bracketed names such as [vdso] stay as they are.</summary>
+    private string ModuleName(string fileName)
+    {
+        if (!_moduleNames.TryGetValue(fileName, out var name))
+        {
+            name = fileName.StartsWith('/') ? Path.GetFileName(fileName) : fileName;
+            if (name.Length == 0) name = fileName;
+            _moduleNames[fileName] = name;
+        }
+        return name;
+    }
+}

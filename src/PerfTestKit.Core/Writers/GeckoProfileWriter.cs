@@ -1,0 +1,279 @@
+using System.Text.Json;
+using PerfTestKit.Model;
+using PerfTestKit.Symbols;
+
+namespace PerfTestKit.Writers;
+
+/// <summary>An interval to mark on the timeline (e.g. one test case), in recording-clock nanoseconds.</summary>
+public sealed record GeckoMarker(string Name, ulong StartNs, ulong EndNs, IReadOnlyDictionary<string, string>? Data = null);
+
+/// <summary>What a Gecko profile carries besides the samples.</summary>
+public sealed record GeckoProfileOptions
+{
+    public IReadOnlyList<GeckoMarker> Markers { get; init; } = Array.Empty<GeckoMarker>();
+
+    /// <summary>The marker type name shown in the profiler (and in its marker schema).</summary>
+    public string MarkerType { get; init; } = "TestCase";
+}
+
+/// <summary>
+/// Writes the Gecko profile format (meta version 24) that the Firefox Profiler imports, shaped like perf's own
+/// gecko.py: one thread entry per thread with its own frame, stack and string tables; categories User, Kernel
+/// and .NET. All text goes through Utf8JsonWriter, which escapes it.
+/// </summary>
+public static class GeckoProfileWriter
+{
+    public const int Version = 24;
+    private const int UserCategory = 0, KernelCategory = 1, DotNetCategory = 2;
+
+    public static void Write(ProfileView view, Stream output, GeckoProfileOptions? options = null)
+    {
+        options ??= new GeckoProfileOptions();
+        var profile = view.Profile;
+        ulong zeroNs = view.Samples.Count > 0 ? profile.SampleTime(view.Samples[0]) : 0;
+        if (view.Filter.FromNs is { } from) zeroNs = from;
+        foreach (var m in options.Markers) zeroNs = Math.Min(zeroNs, m.StartNs);
+
+        using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false });
+        json.WriteStartObject();
+        WriteMeta(json, view, zeroNs, options);
+        json.WriteStartArray("libs");
+        json.WriteEndArray();
+        json.WriteStartArray("threads");
+        var threads = view.Samples.GroupBy(s => (profile.SampleThread(s).Pid, profile.SampleThread(s).Tid))
+            .OrderBy(g => g.Key.Pid).ThenBy(g => g.Key.Tid).ToList();
+        int markerThread = threads.FindIndex(g => g.Key.Pid == g.Key.Tid);
+        if (markerThread < 0) markerThread = 0;
+        for (int i = 0; i < threads.Count; i++)
+        {
+            WriteThread(json, profile, threads[i].ToList(), zeroNs, i == markerThread ? options : null);
+        }
+        if (threads.Count == 0 && options.Markers.Count > 0)
+        {
+            WriteThread(json, profile, new List<int>(), zeroNs, options);
+        }
+        json.WriteEndArray();
+        json.WriteStartArray("processes");
+        json.WriteEndArray();
+        json.WriteStartArray("pausedRanges");
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteMeta(Utf8JsonWriter json, ProfileView view, ulong zeroNs, GeckoProfileOptions options)
+    {
+        var profile = view.Profile;
+        var ev = profile.Events.Count > 0 ? profile.Events[0] : null;
+        double intervalMs = ev is null ? 1 : ev.IsFrequency && ev.SamplePeriodOrFrequency > 0
+            ? 1000.0 / ev.SamplePeriodOrFrequency
+            : ev.SamplePeriodOrFrequency / 1e6;
+        ulong? wallNs = profile.Session.ToWallClockNs(zeroNs);
+        json.WriteStartObject("meta");
+        json.WriteNumber("interval", intervalMs > 0 ? intervalMs : 1);
+        json.WriteNumber("startTime", wallNs is { } w ? w / 1e6 : zeroNs / 1e6);
+        json.WriteNull("shutdownTime");
+        json.WriteNumber("processType", 0);
+        json.WriteString("product", $"PerfTestKit: {string.Join(' ', profile.Session.CommandLine)}".TrimEnd());
+        json.WriteNumber("stackwalk", 1);
+        json.WriteNumber("debug", 0);
+        json.WriteNumber("gcpoison", 0);
+        json.WriteNumber("asyncstack", 1);
+        json.WriteNumber("version", Version);
+        json.WriteBoolean("presymbolicated", true);
+        if (profile.Session.Hostname is { } host) json.WriteString("oscpu", host);
+        json.WriteStartArray("categories");
+        WriteCategory(json, "User", "yellow");
+        WriteCategory(json, "Kernel", "orange");
+        WriteCategory(json, ".NET", "blue");
+        json.WriteEndArray();
+        json.WriteStartArray("markerSchema");
+        json.WriteStartObject();
+        json.WriteString("name", options.MarkerType);
+        json.WriteString("tooltipLabel", "{marker.name}");
+        json.WriteString("tableLabel", "{marker.name}");
+        json.WriteString("chartLabel", "{marker.name}");
+        json.WriteStartArray("display");
+        json.WriteStringValue("marker-chart");
+        json.WriteStringValue("marker-table");
+        json.WriteStringValue("timeline-overview");
+        json.WriteEndArray();
+        json.WriteStartArray("data");
+        foreach (string key in options.Markers.SelectMany(m => m.Data?.Keys ?? Enumerable.Empty<string>()).Distinct())
+        {
+            json.WriteStartObject();
+            json.WriteString("key", key);
+            json.WriteString("label", key);
+            json.WriteString("format", "string");
+            json.WriteEndObject();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteCategory(Utf8JsonWriter json, string name, string color)
+    {
+        json.WriteStartObject();
+        json.WriteString("name", name);
+        json.WriteString("color", color);
+        json.WriteStartArray("subcategories");
+        json.WriteStringValue("Other");
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteThread(Utf8JsonWriter json, Profile profile, List<int> samples, ulong zeroNs, GeckoProfileOptions? markers)
+    {
+        var tables = new ThreadTables(profile);
+        var sampleRows = new List<(int? Stack, double TimeMs)>(samples.Count);
+        foreach (int s in samples)
+        {
+            int stack = profile.SampleStack(s);
+            sampleRows.Add((stack < 0 ? null : tables.Stack(stack), (profile.SampleTime(s) - (double)zeroNs) / 1e6));
+        }
+        var thread = samples.Count > 0 ? profile.SampleThread(samples[^1]) : null;
+        string processName = thread is null ? "" : profile.Threads.LastOrDefault(t => t.Pid == thread.Pid && t.Tid == thread.Pid)?.Name ?? thread.Name;
+
+        json.WriteStartObject();
+        json.WriteString("name", thread?.Name ?? "markers");
+        json.WriteString("processName", processName);
+        json.WriteString("processType", "default");
+        json.WriteNumber("pid", thread?.Pid ?? 0);
+        json.WriteNumber("tid", thread?.Tid ?? 0);
+        json.WriteNumber("registerTime", 0);
+        json.WriteNull("unregisterTime");
+
+        json.WriteStartObject("markers");
+        WriteSchema(json, "name", "startTime", "endTime", "phase", "category", "data");
+        json.WriteStartArray("data");
+        foreach (var marker in markers?.Markers ?? Array.Empty<GeckoMarker>())
+        {
+            json.WriteStartArray();
+            json.WriteNumberValue(tables.String(marker.Name));
+            json.WriteNumberValue((marker.StartNs - (double)zeroNs) / 1e6);
+            json.WriteNumberValue((marker.EndNs - (double)zeroNs) / 1e6);
+            json.WriteNumberValue(1); // phase: interval
+            json.WriteNumberValue(UserCategory);
+            json.WriteStartObject();
+            json.WriteString("type", markers!.MarkerType);
+            json.WriteString("name", marker.Name);
+            foreach (var (key, value) in marker.Data ?? new Dictionary<string, string>()) json.WriteString(key, value);
+            json.WriteEndObject();
+            json.WriteEndArray();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+
+        json.WriteStartObject("samples");
+        WriteSchema(json, "stack", "time", "responsiveness");
+        json.WriteStartArray("data");
+        foreach (var (stack, time) in sampleRows)
+        {
+            json.WriteStartArray();
+            if (stack is { } st) json.WriteNumberValue(st); else json.WriteNullValue();
+            json.WriteNumberValue(time);
+            json.WriteNumberValue(0);
+            json.WriteEndArray();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+
+        json.WriteStartObject("frameTable");
+        WriteSchema(json, "location", "relevantForJS", "innerWindowID", "implementation", "optimizations", "line", "column", "category", "subcategory");
+        json.WriteStartArray("data");
+        foreach (var (location, category) in tables.FrameRows)
+        {
+            json.WriteStartArray();
+            json.WriteNumberValue(location);
+            json.WriteBooleanValue(false);
+            json.WriteNumberValue(0);
+            json.WriteNullValue();
+            json.WriteNullValue();
+            json.WriteNullValue();
+            json.WriteNullValue();
+            json.WriteNumberValue(category);
+            json.WriteNumberValue(0);
+            json.WriteEndArray();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+
+        json.WriteStartObject("stackTable");
+        WriteSchema(json, "prefix", "frame");
+        json.WriteStartArray("data");
+        foreach (var (prefix, frame) in tables.StackRows)
+        {
+            json.WriteStartArray();
+            if (prefix is { } p) json.WriteNumberValue(p); else json.WriteNullValue();
+            json.WriteNumberValue(frame);
+            json.WriteEndArray();
+        }
+        json.WriteEndArray();
+        json.WriteEndObject();
+
+        json.WriteStartArray("stringTable");
+        foreach (string s in tables.Strings) json.WriteStringValue(s);
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+
+    private static void WriteSchema(Utf8JsonWriter json, params string[] fields)
+    {
+        json.WriteStartObject("schema");
+        for (int i = 0; i < fields.Length; i++) json.WriteNumber(fields[i], i);
+        json.WriteEndObject();
+    }
+
+    private static int CategoryOf(FrameKind kind) => kind switch
+    {
+        FrameKind.Kernel => KernelCategory,
+        FrameKind.Managed => DotNetCategory,
+        _ => UserCategory,
+    };
+
+    /// <summary>A thread's own frame, stack and string tables, filled on demand from the profile's global ones.</summary>
+    private sealed class ThreadTables(Profile profile)
+    {
+        private readonly Dictionary<int, int> _stacks = new();
+        private readonly Dictionary<int, int> _frames = new();
+        private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal);
+
+        public List<string> Strings { get; } = new();
+        public List<(int Location, int Category)> FrameRows { get; } = new();
+        public List<(int? Prefix, int Frame)> StackRows { get; } = new();
+
+        public int Stack(int globalStack)
+        {
+            if (_stacks.TryGetValue(globalStack, out int local)) return local;
+            int parent = profile.Stacks.Parent(globalStack);
+            int? prefix = parent < 0 ? null : Stack(parent);
+            int frame = Frame(profile.Stacks.Frame(globalStack));
+            local = StackRows.Count;
+            StackRows.Add((prefix, frame));
+            _stacks[globalStack] = local;
+            return local;
+        }
+
+        public int String(string text)
+        {
+            if (!_strings.TryGetValue(text, out int index))
+            {
+                index = Strings.Count;
+                Strings.Add(text);
+                _strings[text] = index;
+            }
+            return index;
+        }
+
+        private int Frame(int globalFrame)
+        {
+            if (_frames.TryGetValue(globalFrame, out int local)) return local;
+            var info = profile.Frames[globalFrame];
+            local = FrameRows.Count;
+            FrameRows.Add((String(info.Location), CategoryOf(info.Kind)));
+            _frames[globalFrame] = local;
+            return local;
+        }
+    }
+}

@@ -1,0 +1,123 @@
+using PerfTestKit.Tests.Support;
+
+namespace PerfTestKit.Tests.Cli;
+
+/// <summary>The perftestkit command as a user runs it: a real process, real files, exit codes and messages.</summary>
+public class CliTests
+{
+    private string _output = "";
+
+    [SetUp]
+    public void CreateOutput() => _output = Path.Combine(Recordings.Directory, $"cli-{Guid.NewGuid():N}");
+
+    [TearDown]
+    public void RemoveOutput()
+    {
+        if (Directory.Exists(_output)) Directory.Delete(_output, recursive: true);
+    }
+
+    [Test]
+    public void Report_writes_all_three_formats_and_prints_a_summary()
+    {
+        var result = Perftestkit("report", Recordings.NativeFile, "-o", _output);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.StandardError);
+        Assert.That(Directory.GetFiles(_output).Select(Path.GetFileName), Is.EquivalentTo(new[] { "flamegraph.html", "profile.gecko.json", "stacks.folded" }));
+        Assert.That(result.StandardOutput, Does.Contain("samples:").And.Contain("leaf_add").And.Contain("lost:"));
+    }
+
+    [Test]
+    public void Report_format_narrows_the_files_written()
+    {
+        var result = Perftestkit("report", Recordings.NativeFile, "-o", _output, "--format", "folded");
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.StandardError);
+        Assert.That(Directory.GetFiles(_output).Select(Path.GetFileName), Is.EqualTo(new[] { "stacks.folded" }));
+    }
+
+    [Test]
+    public void Report_slices_by_time_window()
+    {
+        var whole = Perftestkit("report", Recordings.NativeFile, "-o", _output, "--format", "folded");
+        var part = Perftestkit("report", Recordings.NativeFile, "-o", _output + "-part", "--format", "folded", "--from", "0.1", "--to", "0.2");
+        try
+        {
+            Assert.That(part.ExitCode, Is.EqualTo(0), part.StandardError);
+            int Samples(string dir) => File.ReadAllLines(Path.Combine(dir, "stacks.folded")).Sum(l => int.Parse(l[(l.LastIndexOf(' ') + 1)..]));
+            Assert.That(Samples(_output + "-part"), Is.InRange(80, 120), "about 100 ms at 999 Hz");
+            Assert.That(Samples(_output), Is.GreaterThan(500));
+        }
+        finally
+        {
+            Directory.Delete(_output + "-part", recursive: true);
+        }
+    }
+
+    [Test]
+    public void A_missing_file_is_a_clear_error_without_a_stack_trace()
+    {
+        var result = Perftestkit("report", "/nonexistent/perf.data", "-o", _output);
+        Assert.That(result.ExitCode, Is.EqualTo(2));
+        Assert.That(result.StandardError, Does.Contain("no such file"));
+        AssertNoStackTrace(result);
+    }
+
+    [Test]
+    public void A_foreign_file_is_a_clear_error_without_a_stack_trace()
+    {
+        var result = Perftestkit("report", Recordings.NativeBinary, "-o", _output);
+        Assert.That(result.ExitCode, Is.EqualTo(3));
+        Assert.That(result.StandardError, Does.Contain("not a perf.data file"));
+        AssertNoStackTrace(result);
+    }
+
+    [Test]
+    public void A_truncated_header_is_a_clear_error_without_a_stack_trace()
+    {
+        string cut = Path.Combine(Recordings.Directory, $"cut-{Guid.NewGuid():N}.data");
+        File.WriteAllBytes(cut, File.ReadAllBytes(Recordings.NativeFile)[..50]);
+        var result = Perftestkit("report", cut, "-o", _output);
+        File.Delete(cut);
+        Assert.That(result.ExitCode, Is.EqualTo(3));
+        Assert.That(result.StandardError, Does.Contain("error:"));
+        AssertNoStackTrace(result);
+    }
+
+    [Test]
+    public void An_unknown_format_is_a_usage_error()
+    {
+        var result = Perftestkit("report", Recordings.NativeFile, "-o", _output, "--format", "html,svg");
+        Assert.That(result.ExitCode, Is.EqualTo(1));
+        Assert.That(result.StandardError, Does.Contain("unknown format 'svg'"));
+    }
+
+    [Test]
+    public void Record_runs_the_command_under_perf_with_the_dotnet_variables_and_says_where_the_data_went()
+    {
+        string data = Path.Combine(Recordings.Directory, $"record-{Guid.NewGuid():N}.data");
+        var result = Perftestkit("record", "-F", "499", "-o", data, "--", "sh", "-c",
+            $"echo PerfMap=$DOTNET_PerfMapEnabled/$DOTNET_PerfMapStubGranularity; {Recordings.NativeBinary} 300");
+        try
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(0), result.StandardError);
+            Assert.That(result.StandardOutput, Does.Contain("PerfMap=1/2"));
+            Assert.That(result.StandardOutput, Does.Contain($"recorded to {data}"));
+            var profile = Model.ProfileLoader.Load(data);
+            Assert.That(profile.Session.CommandLine, Does.Contain("-g").And.Contain("mono").And.Contain("cpu-clock").And.Contain("499"));
+            Assert.That(profile.SampleCount, Is.GreaterThan(50));
+        }
+        finally
+        {
+            File.Delete(data);
+        }
+    }
+
+    private static void AssertNoStackTrace(ProcessRunner.Result result)
+    {
+        Assert.That(result.StandardError + result.StandardOutput, Does.Not.Contain("   at ").And.Not.Contain("Exception"));
+    }
+
+    private static ProcessRunner.Result Perftestkit(params string[] args)
+    {
+        string tool = Path.Combine(TestContext.CurrentContext.TestDirectory, "perftestkit.dll");
+        return ProcessRunner.Run("dotnet", new[] { tool }.Concat(args), timeout: TimeSpan.FromMinutes(2));
+    }
+}

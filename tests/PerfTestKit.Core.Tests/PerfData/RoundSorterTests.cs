@@ -1,0 +1,69 @@
+using PerfTestKit.PerfData;
+
+namespace PerfTestKit.Tests.PerfData;
+
+public class RoundSorterTests
+{
+    /// <summary>
+    /// The example from perf's ordered-events comment: two CPUs' buffers are drained in passes; an event of
+    /// pass n+1 may be older than the newest of pass n, so only what is older than pass n's maximum may leave
+    /// at the end of pass n+1.
+    /// </summary>
+    [Test]
+    public void Releases_only_events_older_than_the_previous_rounds_newest_and_sorts_them()
+    {
+        var sorter = new RoundSorter();
+        Enqueue(sorter, 1, 4, 7, 2, 3); // pass 1: cpu0 [1 4 7], cpu1 [2 3]
+        sorter.FinishRound();
+        Assert.That(Drain(sorter), Is.Empty, "nothing can leave after the first round");
+
+        Enqueue(sorter, 9, 5, 8, 6);    // pass 2: cpu0 [9], cpu1 [5 8 6]
+        sorter.FinishRound();
+        Assert.That(Drain(sorter), Is.EqualTo(new ulong[] { 1, 2, 3, 4, 5, 6, 7 }), "everything up to round 1's newest (7)");
+
+        Enqueue(sorter, 10);
+        sorter.FlushAll();
+        Assert.That(Drain(sorter), Is.EqualTo(new ulong[] { 8, 9, 10 }));
+    }
+
+    [Test]
+    public void Events_with_equal_times_keep_their_file_order()
+    {
+        var sorter = new RoundSorter();
+        for (int i = 0; i < 5; i++) sorter.Enqueue(new byte[] { (byte)i }, 42, i, i);
+        sorter.FlushAll();
+        var tags = new List<int>();
+        while (sorter.TryDequeue(out _, out _, out _, out int tag)) tags.Add(tag);
+        Assert.That(tags, Is.EqualTo(new[] { 0, 1, 2, 3, 4 }));
+    }
+
+    [Test]
+    public void Record_bytes_survive_the_arena_being_compacted()
+    {
+        var sorter = new RoundSorter();
+        var payload = new byte[40_000];
+        for (int round = 0; round < 200; round++)
+        {
+            payload.AsSpan().Fill((byte)round);
+            sorter.Enqueue(payload, (ulong)round, round, round);
+            sorter.FinishRound();
+            while (sorter.TryDequeue(out var bytes, out ulong time, out _, out _))
+            {
+                Assert.That(bytes.Length, Is.EqualTo(payload.Length));
+                Assert.That(bytes[0] == (byte)time && bytes[^1] == (byte)time, Is.True, $"record {time} was overwritten");
+            }
+        }
+    }
+
+    private static void Enqueue(RoundSorter sorter, params ulong[] times)
+    {
+        foreach (ulong t in times) sorter.Enqueue(BitConverter.GetBytes(t), t, (long)t, 0);
+    }
+
+    private static List<ulong> Drain(RoundSorter sorter)
+    {
+        var times = new List<ulong>();
+        while (sorter.TryDequeue(out _, out ulong time, out _, out _)) times.Add(time);
+        return times;
+    }
+}

@@ -1,0 +1,83 @@
+using PerfTestKit.Symbols;
+
+namespace PerfTestKit.Tests.Symbols;
+
+public class SymbolTests
+{
+    [TestCase("int64 [HotLoop] HotLoop.Burner::SpinPrimes(int32)[OptimizedTier1]", "HotLoop.Burner::SpinPrimes(int32)", "HotLoop")]
+    [TestCase("instance void [System.Private.CoreLib] System.Collections.Generic.Dictionary`2[System.__Canon,System.__Canon]::.ctor(int32)[PreJIT]",
+        "System.Collections.Generic.Dictionary`2[System.__Canon,System.__Canon]::.ctor(int32)", "System.Private.CoreLib")]
+    [TestCase("int32[] [App] App.C::M()[QuickJitted]", "App.C::M()", "App")]
+    [TestCase("stub<12> AllocateTemporaryEntryPoints<PRECODE_FIXUP>", "stub<12> AllocateTemporaryEntryPoints<PRECODE_FIXUP>", ManagedFrameName.StubModule)]
+    [TestCase("no assembly here", "no assembly here", "[.NET]")]
+    public void A_perf_map_name_splits_into_method_and_assembly(string raw, string method, string assembly)
+    {
+        Assert.That(ManagedFrameName.Split(raw), Is.EqualTo((method, assembly)));
+    }
+
+    [Test]
+    public void Zero_sized_symbols_reach_the_next_one_and_sized_ones_end_at_their_size()
+    {
+        var builder = new SymbolTable.Builder();
+        builder.Add(0x1000, 0, "open_ended");
+        builder.Add(0x2000, 0x10, "sized");
+        builder.Add(0x3000, 0x10, "last");
+        var table = builder.Build();
+        Assert.Multiple(() =>
+        {
+            Assert.That(table.Lookup(0xfff), Is.Null);
+            Assert.That(table.Lookup(0x1fff), Is.EqualTo("open_ended"));
+            Assert.That(table.Lookup(0x200f), Is.EqualTo("sized"));
+            Assert.That(table.Lookup(0x2010), Is.Null, "past a sized symbol's end lies no symbol");
+            Assert.That(table.Lookup(0x3005), Is.EqualTo("last"));
+        });
+    }
+
+    [Test]
+    public void Among_aliases_at_one_address_the_global_one_with_fewer_underscores_wins_as_in_perf()
+    {
+        var builder = new SymbolTable.Builder();
+        builder.Add(0x1000, 8, "__GI_write", rank: 1);
+        builder.Add(0x1000, 8, "write", rank: 0);
+        builder.Add(0x1000, 8, "__write", rank: 2);
+        Assert.That(builder.Build().Lookup(0x1004), Is.EqualTo("__write"), "global beats local and weak");
+    }
+
+    [Test]
+    public void Kallsyms_lines_name_kernel_and_module_functions()
+    {
+        var text = "ffffffff81000000 T _stext\nffffffff81000100 t do_thing\n0000000000000000 T hidden\nffffffffc0001000 t mod_func\t[kvm]\n";
+        var kernel = KernelSymbols.Parse(new StringReader(text));
+        Assert.Multiple(() =>
+        {
+            Assert.That(kernel.Count, Is.EqualTo(3), "zeroed addresses (kptr_restrict) are dropped");
+            Assert.That(kernel.Lookup(0xffffffff81000150), Is.EqualTo(("do_thing", KernelSymbols.KernelModule)));
+            Assert.That(kernel.Lookup(0xffffffffc0001010), Is.EqualTo(("mod_func", "[kvm]")));
+        });
+    }
+
+    [Test]
+    public void The_real_libc_is_named_from_its_debug_symbols_like_perf_does()
+    {
+        var image = ElfImage.TryLoad("/usr/lib/x86_64-linux-gnu/libc.so.6");
+        Assert.That(image, Is.Not.Null);
+        Assert.That(image!.BuildId, Is.Not.Null.And.Length.EqualTo(40));
+        Assert.That(image.Symbols.Count, Is.GreaterThan(1000));
+    }
+
+    [Test]
+    public void A_process_mapping_replaces_the_part_of_an_older_one_it_overlaps()
+    {
+        var maps = new ProcessMaps();
+        maps.Add(new Mapping(0x1000, 0x5000, 0, "/old"));
+        maps.Add(new Mapping(0x2000, 0x3000, 0, "/new"));
+        Assert.Multiple(() =>
+        {
+            Assert.That(maps.Find(0x1500)?.FileName, Is.EqualTo("/old"));
+            Assert.That(maps.Find(0x2500)?.FileName, Is.EqualTo("/new"));
+            Assert.That(maps.Find(0x3500)?.FileName, Is.EqualTo("/old"));
+            Assert.That(maps.Find(0x3500)?.PageOffset, Is.EqualTo(0x2000UL), "the tail keeps its file offset");
+            Assert.That(maps.Find(0x5000), Is.Null);
+        });
+    }
+}

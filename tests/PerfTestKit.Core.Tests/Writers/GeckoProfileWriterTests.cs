@@ -1,0 +1,152 @@
+using System.Text.Json;
+using PerfTestKit.Model;
+using PerfTestKit.Tests.Support;
+using PerfTestKit.Writers;
+
+namespace PerfTestKit.Tests.Writers;
+
+/// <summary>Checks the Gecko JSON field by field against what the Firefox Profiler's gecko importer reads.</summary>
+public class GeckoProfileWriterTests
+{
+    [Test]
+    public void The_dotnet_recording_converts_to_a_profile_the_gecko_importer_accepts()
+    {
+        var profile = ProfileLoader.Load(Recordings.DotNet);
+        var markers = new[] { new GeckoMarker("HotLoop.Tests.First", profile.SampleTime(0), profile.SampleTime(10), new Dictionary<string, string> { ["outcome"] = "Passed" }) };
+        using var doc = Write(profile.All(), new GeckoProfileOptions { Markers = markers });
+        var root = doc.RootElement;
+
+        var meta = root.GetProperty("meta");
+        Assert.Multiple(() =>
+        {
+            Assert.That(meta.GetProperty("version").GetInt32(), Is.EqualTo(24));
+            Assert.That(meta.GetProperty("interval").GetDouble(), Is.EqualTo(1000.0 / 999).Within(1e-9));
+            Assert.That(meta.GetProperty("startTime").GetDouble(), Is.GreaterThan(1.6e12), "wall-clock ms from CLOCK_DATA");
+            Assert.That(meta.GetProperty("processType").GetInt32(), Is.EqualTo(0));
+            Assert.That(meta.GetProperty("stackwalk").GetInt32(), Is.EqualTo(1));
+            Assert.That(meta.GetProperty("presymbolicated").GetBoolean(), Is.True);
+            Assert.That(meta.GetProperty("product").GetString(), Does.Contain("perf record"));
+            Assert.That(meta.GetProperty("markerSchema")[0].GetProperty("name").GetString(), Is.EqualTo("TestCase"));
+            Assert.That(root.GetProperty("libs").GetArrayLength(), Is.EqualTo(0));
+            Assert.That(root.GetProperty("processes").ValueKind, Is.EqualTo(JsonValueKind.Array));
+            Assert.That(root.GetProperty("pausedRanges").ValueKind, Is.EqualTo(JsonValueKind.Array));
+        });
+        var categories = meta.GetProperty("categories").EnumerateArray().Select(c => c.GetProperty("name").GetString()).ToList();
+        Assert.That(categories, Is.EqualTo(new[] { "User", "Kernel", ".NET" }));
+        foreach (var category in meta.GetProperty("categories").EnumerateArray())
+        {
+            Assert.That(category.GetProperty("color").GetString(), Is.Not.Empty);
+            Assert.That(category.GetProperty("subcategories").GetArrayLength(), Is.GreaterThan(0));
+        }
+
+        int totalSamples = 0, markerCount = 0;
+        var threads = root.GetProperty("threads").EnumerateArray().ToList();
+        Assert.That(threads.Select(t => t.GetProperty("tid").GetInt32()).Distinct().Count(), Is.EqualTo(threads.Count), "one entry per thread");
+        foreach (var thread in threads)
+        {
+            totalSamples += ValidateThread(thread, categories.Count);
+            markerCount += thread.GetProperty("markers").GetProperty("data").GetArrayLength();
+        }
+        Assert.That(totalSamples, Is.EqualTo(profile.SampleCount));
+        Assert.That(markerCount, Is.EqualTo(1));
+        Assert.That(threads.Any(t => StringsOf(t).Any(s => s.StartsWith("HotLoop.Burner::SpinPrimes(int32) (in HotLoop)", StringComparison.Ordinal))), Is.True);
+    }
+
+    [Test]
+    public void Frames_are_categorised_as_user_kernel_and_dotnet()
+    {
+        var profile = SyntheticProfile.Create((new[] { SyntheticProfile.Native("main"), SyntheticProfile.Managed("M"), SyntheticProfile.Kernel("sys_write") }, 1));
+        using var doc = Write(profile.All(), new GeckoProfileOptions());
+        var thread = doc.RootElement.GetProperty("threads")[0];
+        var strings = StringsOf(thread);
+        var categoryByName = thread.GetProperty("frameTable").GetProperty("data").EnumerateArray()
+            .ToDictionary(f => strings[f[0].GetInt32()], f => f[7].GetInt32());
+        Assert.That(categoryByName, Is.EquivalentTo(new Dictionary<string, int>
+        {
+            ["main (in libapp.so)"] = 0, ["M (in App)"] = 2, ["sys_write (in [kernel.kallsyms])"] = 1,
+        }));
+    }
+
+    [Test]
+    public void Untrusted_names_are_escaped_and_survive_a_round_trip()
+    {
+        const string evil = "</script><img src=x onerror=alert(1)> \"quoted\" \u0001";
+        var profile = SyntheticProfile.Create((new[] { SyntheticProfile.Managed(evil) }, 1));
+        var stream = new MemoryStream();
+        GeckoProfileWriter.Write(profile.All(), stream);
+        string json = System.Text.Encoding.UTF8.GetString(stream.ToArray());
+        Assert.That(json, Does.Not.Contain("<"));
+        using var doc = JsonDocument.Parse(json);
+        Assert.That(StringsOf(doc.RootElement.GetProperty("threads")[0]), Does.Contain(evil + " (in App)"));
+    }
+
+    private static JsonDocument Write(ProfileView view, GeckoProfileOptions options)
+    {
+        var stream = new MemoryStream();
+        GeckoProfileWriter.Write(view, stream, options);
+        return JsonDocument.Parse(stream.ToArray());
+    }
+
+    private static List<string> StringsOf(JsonElement thread) =>
+        thread.GetProperty("stringTable").EnumerateArray().Select(s => s.GetString()!).ToList();
+
+    /// <summary>The fields processGeckoProfile reads from a thread, and the indices between its tables.</summary>
+    private static int ValidateThread(JsonElement thread, int categoryCount)
+    {
+        Assert.That(thread.GetProperty("name").ValueKind, Is.EqualTo(JsonValueKind.String));
+        Assert.That(thread.GetProperty("processType").GetString(), Is.EqualTo("default"));
+        Assert.That(thread.GetProperty("pid").ValueKind, Is.EqualTo(JsonValueKind.Number));
+        Assert.That(thread.GetProperty("tid").ValueKind, Is.EqualTo(JsonValueKind.Number));
+        Assert.That(thread.GetProperty("registerTime").GetDouble(), Is.EqualTo(0));
+        Assert.That(thread.GetProperty("unregisterTime").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        int strings = thread.GetProperty("stringTable").GetArrayLength();
+
+        var frameTable = thread.GetProperty("frameTable");
+        AssertSchema(frameTable, "location", "relevantForJS", "innerWindowID", "implementation", "optimizations", "line", "column", "category", "subcategory");
+        var frames = frameTable.GetProperty("data").EnumerateArray().ToList();
+        foreach (var frame in frames)
+        {
+            Assert.That(frame.GetArrayLength(), Is.EqualTo(9));
+            Assert.That(frame[0].GetInt32(), Is.InRange(0, strings - 1));
+            Assert.That(frame[1].GetBoolean(), Is.False);
+            Assert.That(frame[7].GetInt32(), Is.InRange(0, categoryCount - 1));
+        }
+
+        var stackTable = thread.GetProperty("stackTable");
+        AssertSchema(stackTable, "prefix", "frame");
+        var stacks = stackTable.GetProperty("data").EnumerateArray().ToList();
+        for (int i = 0; i < stacks.Count; i++)
+        {
+            if (stacks[i][0].ValueKind != JsonValueKind.Null) Assert.That(stacks[i][0].GetInt32(), Is.InRange(0, i - 1), "a prefix comes before its stack");
+            Assert.That(stacks[i][1].GetInt32(), Is.InRange(0, frames.Count - 1));
+        }
+
+        var samples = thread.GetProperty("samples");
+        AssertSchema(samples, "stack", "time", "responsiveness");
+        double last = double.MinValue;
+        var rows = samples.GetProperty("data").EnumerateArray().ToList();
+        foreach (var sample in rows)
+        {
+            if (sample[0].ValueKind != JsonValueKind.Null) Assert.That(sample[0].GetInt32(), Is.InRange(0, stacks.Count - 1));
+            Assert.That(sample[1].GetDouble(), Is.GreaterThanOrEqualTo(last), "samples in time order");
+            last = sample[1].GetDouble();
+        }
+
+        var markers = thread.GetProperty("markers");
+        AssertSchema(markers, "name", "startTime", "endTime", "phase", "category", "data");
+        foreach (var marker in markers.GetProperty("data").EnumerateArray())
+        {
+            Assert.That(marker[0].GetInt32(), Is.InRange(0, strings - 1));
+            Assert.That(marker[2].GetDouble(), Is.GreaterThanOrEqualTo(marker[1].GetDouble()));
+            Assert.That(marker[3].GetInt32(), Is.EqualTo(1), "interval phase");
+            Assert.That(marker[5].GetProperty("type").GetString(), Is.EqualTo("TestCase"));
+        }
+        return rows.Count;
+    }
+
+    private static void AssertSchema(JsonElement table, params string[] fields)
+    {
+        var schema = table.GetProperty("schema");
+        for (int i = 0; i < fields.Length; i++) Assert.That(schema.GetProperty(fields[i]).GetInt32(), Is.EqualTo(i), fields[i]);
+    }
+}

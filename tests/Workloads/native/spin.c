@@ -1,0 +1,50 @@
+/* A native workload with known hot functions, for the converter's oracle tests.
+ * Build: cc -O0 -g -fno-omit-frame-pointer -fno-inline -o spin spin.c
+ * Run:   ./spin MILLISECONDS   (burns CPU in leaf_add and leaf_mul, and makes write() syscalls) */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile unsigned long sink;
+
+__attribute__((noinline)) unsigned long leaf_add(unsigned long n) {
+    unsigned long s = 0;
+    for (unsigned long i = 0; i < n; i++) s += i ^ (s >> 3);
+    return s;
+}
+
+__attribute__((noinline)) unsigned long leaf_mul(unsigned long n) {
+    unsigned long s = 1;
+    for (unsigned long i = 1; i < n; i++) s = s * 2654435761u + i;
+    return s;
+}
+
+__attribute__((noinline)) void work_a(void) { sink += leaf_add(200000); }
+__attribute__((noinline)) void work_b(void) { sink += leaf_mul(100000); }
+
+__attribute__((noinline)) void do_syscalls(int fd) {
+    static char buffer[4096];
+    for (int i = 0; i < 20; i++) {
+        if (write(fd, buffer, sizeof buffer) < 0) return;
+    }
+}
+
+static double now_ms(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int main(int argc, char **argv) {
+    double millis = argc > 1 ? atof(argv[1]) : 500;
+    int fd = open("/dev/null", O_WRONLY);
+    double start = now_ms();
+    while (now_ms() - start < millis) {
+        work_a();
+        work_b();
+        do_syscalls(fd);
+    }
+    close(fd);
+    return 0;
+}
