@@ -43,9 +43,10 @@ public sealed class SymbolTable
         /// <param name="openEndLimit">End for a zero-sized last symbol (e.g. the end of its section).</param>
         public SymbolTable Build(ulong openEndLimit = ulong.MaxValue)
         {
-            _items.Sort((a, b) => a.Start.CompareTo(b.Start));
-            var kept = new List<Candidate>(_items.Count);
-            foreach (var item in _items)
+            // Stable: among equals the one added first wins, as in perf's symbol tree.
+            var sorted = _items.OrderBy(item => item.Start).ToList();
+            var kept = new List<Candidate>(sorted.Count);
+            foreach (var item in sorted)
             {
                 if (kept.Count > 0 && kept[^1].Start == item.Start)
                 {

@@ -21,6 +21,7 @@ public sealed class Symbolizer
     private readonly Dictionary<string, ElfImage?> _images = new(StringComparer.Ordinal);
     private readonly Dictionary<int, SymbolTable?> _managed = new();
     private readonly Dictionary<string, string> _moduleNames = new(StringComparer.Ordinal);
+    private readonly Lazy<ElfImage?> _vdso = new(VdsoImage.Load);
     private KernelSymbols? _kernel;
 
     public Symbolizer(SymbolizerOptions? options = null)
@@ -42,7 +43,11 @@ public sealed class Symbolizer
     public FrameInfo ResolveUser(int pid, ProcessMaps maps, ulong address)
     {
         var mapping = maps.Find(address);
-        if (mapping is not null && IsFileBacked(mapping.FileName) && Image(mapping.FileName) is { } image)
+        var image = mapping is null ? null
+            : mapping.FileName == VdsoImage.MappingName ? _vdso.Value
+            : IsFileBacked(mapping.FileName) ? Image(mapping.FileName)
+            : null;
+        if (mapping is not null && image is not null)
         {
             ulong offset = address - mapping.Start + mapping.PageOffset;
             string? name = image.Symbols.Lookup(image.FileOffsetToAddress(offset));

@@ -13,6 +13,7 @@ public class FoldedStacksWriterTests
         var perf = PerfScriptOracle.FoldedStacks(Recordings.NativeFile);
         Assert.That(ours.Values.Sum(), Is.EqualTo(perf.Values.Sum()));
         Assert.That(ours.Keys.Any(k => k.Contains("entry_SYSCALL_64")), Is.True, "the workload's write() calls show kernel frames");
+        Assert.That(ours.Keys.Any(k => k.EndsWith(";__vdso_clock_gettime", StringComparison.Ordinal)), Is.True, "vDSO frames are named");
         Assert.That(ours, Is.EquivalentTo(perf));
     }
 

@@ -1,6 +1,6 @@
 /* A native workload with known hot functions, for the converter's oracle tests.
  * Build: cc -O0 -g -fno-omit-frame-pointer -fno-inline -o spin spin.c
- * Run:   ./spin MILLISECONDS   (burns CPU in leaf_add and leaf_mul, and makes write() syscalls) */
+ * Run:   ./spin MILLISECONDS   (burns CPU in leaf_add and leaf_mul, makes write() syscalls and vDSO clock reads) */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
@@ -30,6 +30,13 @@ __attribute__((noinline)) void do_syscalls(int fd) {
     }
 }
 
+/* clock_gettime runs in the vDSO, which has no file: its frames test naming code that lives only in memory. */
+__attribute__((noinline)) void read_clock(void) {
+    struct timespec ts;
+    for (int i = 0; i < 3000; i++) clock_gettime(CLOCK_MONOTONIC, &ts);
+    sink += ts.tv_nsec;
+}
+
 static double now_ms(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -44,6 +51,7 @@ int main(int argc, char **argv) {
         work_a();
         work_b();
         do_syscalls(fd);
+        read_clock();
     }
     close(fd);
     return 0;
