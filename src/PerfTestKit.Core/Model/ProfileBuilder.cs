@@ -16,6 +16,9 @@ public sealed class ProfileBuilder
     private readonly Dictionary<(int Pid, int Tid, string Name), int> _threads = new();
     private readonly Dictionary<(int Pid, ulong Address), int> _userFrames = new();
     private readonly Dictionary<ulong, int> _kernelFrames = new();
+    private readonly Dictionary<ulong, ulong> _lastReadValue = new();
+    private readonly Dictionary<ulong, int> _eventById = new();
+    private int _eventsIndexed;
     private int[] _chainFrames = new int[256];
 
     public ProfileBuilder(Profile profile, Symbolizer symbolizer)
@@ -120,11 +123,31 @@ public sealed class ProfileBuilder
         }
         int stack = Profile.EmptyStack;
         for (int i = count - 1; i >= 0; i--) stack = _profile.Stacks.Intern(stack, _chainFrames[i]);
+        int thread = Thread(sample.Pid, sample.Tid);
 
-        _profile.SampleTimes.Add(sample.Time);
+        if (sample.ReadValues is not { } values)
+        {
+            AddSampleRow(sample.Time, stack, thread, IndexOf(attr));
+            return;
+        }
+        // Samples that read counters (e.g. leader sampling, -e '{a,b}:S') stand for each counter that moved
+        // since its last reading, as perf's deliver_sample_value does.
+        IndexEventIds();
+        foreach (var value in values)
+        {
+            if (!_eventById.TryGetValue(value.Id, out int eventIndex)) continue;
+            ulong previous = _lastReadValue.GetValueOrDefault(value.Id);
+            _lastReadValue[value.Id] = value.Value;
+            if (value.Value != previous) AddSampleRow(sample.Time, stack, thread, eventIndex);
+        }
+    }
+
+    private void AddSampleRow(ulong time, int stack, int thread, int eventIndex)
+    {
+        _profile.SampleTimes.Add(time);
         _profile.SampleStacks.Add(stack);
-        _profile.SampleThreads.Add(Thread(sample.Pid, sample.Tid));
-        _profile.SampleEvents.Add((byte)Math.Min(IndexOf(attr), byte.MaxValue));
+        _profile.SampleThreads.Add(thread);
+        _profile.SampleEvents.Add((byte)Math.Min(eventIndex, byte.MaxValue));
     }
 
     private int ResolveFrame(int pid, ulong address, bool kernel)
@@ -160,12 +183,23 @@ public sealed class ProfileBuilder
 
     private int IndexOf(PerfEventAttr attr)
     {
+        IndexEventIds();
         var events = _profile.Events;
         for (int i = 0; i < events.Count; i++)
         {
             if (ReferenceEquals(events[i], attr)) return i;
         }
         return 0;
+    }
+
+    /// <summary>Maps event ids to event indices; pipe mode adds events as it goes, so catch up on new ones.</summary>
+    private void IndexEventIds()
+    {
+        var events = _profile.Events;
+        for (; _eventsIndexed < events.Count; _eventsIndexed++)
+        {
+            foreach (ulong id in events[_eventsIndexed].Ids) _eventById.TryAdd(id, _eventsIndexed);
+        }
     }
 
     private void EnsureChainCapacity(int length)

@@ -20,6 +20,9 @@ public readonly ref struct SampleRecord
     public ulong Period { get; init; }
     public ushort CpuMode { get; init; }
 
+    /// <summary>PERF_SAMPLE_READ counter values (id, value), one per group member; null when the sample has none.</summary>
+    public ReadValue[]? ReadValues { get; init; }
+
     /// <summary>Call chain, leaf first, context markers included (see <see cref="CallchainContext"/>). Empty without -g.</summary>
     public ReadOnlySpan<ulong> Callchain { get; init; }
 
@@ -38,7 +41,8 @@ public readonly ref struct SampleRecord
         if (format.HasFlag(SampleFormat.StreamId)) streamId = c.U64();
         if (format.HasFlag(SampleFormat.Cpu)) { cpu = (int)c.U32(); c.U32(); }
         if (format.HasFlag(SampleFormat.Period)) period = c.U64();
-        if (format.HasFlag(SampleFormat.Read)) SkipReadValues(ref c, record.Attr.ReadFormat, record.Offset);
+        ReadValue[]? values = null;
+        if (format.HasFlag(SampleFormat.Read)) values = ReadCounterValues(ref c, record.Attr.ReadFormat, record.Offset);
         ReadOnlySpan<ulong> chain = default;
         if (format.HasFlag(SampleFormat.Callchain))
         {
@@ -54,25 +58,48 @@ public readonly ref struct SampleRecord
         return new SampleRecord
         {
             Ip = ip, Pid = pid, Tid = tid, Time = time, Addr = addr, Id = id, StreamId = streamId, Cpu = cpu,
-            Period = period, CpuMode = (ushort)(record.Misc & RecordMisc.CpuModeMask), Callchain = chain,
+            Period = period, CpuMode = (ushort)(record.Misc & RecordMisc.CpuModeMask), Callchain = chain, ReadValues = values,
         };
     }
 
-    private static void SkipReadValues(ref ByteCursor c, ReadFormat readFormat, long offset)
+    /// <summary>read_format: {value, [enabled], [running], [id], [lost]} or, for a group, {nr, [enabled], [running], {value, [id], [lost]}[nr]}.</summary>
+    private static ReadValue[] ReadCounterValues(ref ByteCursor c, ReadFormat readFormat, long offset)
     {
-        int perValue = 8 + (readFormat.HasFlag(ReadFormat.Id) ? 8 : 0) + (readFormat.HasFlag(ReadFormat.Lost) ? 8 : 0);
-        int times = (readFormat.HasFlag(ReadFormat.TotalTimeEnabled) ? 8 : 0) + (readFormat.HasFlag(ReadFormat.TotalTimeRunning) ? 8 : 0);
-        if (!readFormat.HasFlag(ReadFormat.Group))
+        bool hasId = readFormat.HasFlag(ReadFormat.Id), hasLost = readFormat.HasFlag(ReadFormat.Lost);
+        int perValue = 8 + (hasId ? 8 : 0) + (hasLost ? 8 : 0);
+        ulong nr = 1;
+        if (readFormat.HasFlag(ReadFormat.Group))
         {
-            c.Skip(perValue + times);
-            return;
+            nr = c.U64();
+            if (nr > (ulong)c.Remaining / (ulong)perValue)
+            {
+                throw new PerfFormatException(PerfFormatError.BadRecordSize, offset, $"read group of {nr} values does not fit in its sample");
+            }
         }
-        ulong nr = c.U64();
-        if (nr > (ulong)c.Remaining / (ulong)perValue)
+        else
         {
-            throw new PerfFormatException(PerfFormatError.BadRecordSize, offset, $"read group of {nr} values does not fit in its sample");
+            ulong single = c.U64();
+            SkipTimes(ref c, readFormat);
+            ulong singleId = hasId ? c.U64() : 0;
+            if (hasLost) c.U64();
+            return new[] { new ReadValue(singleId, single) };
         }
-        c.Skip(times + (int)nr * perValue);
+        SkipTimes(ref c, readFormat);
+        var values = new ReadValue[nr];
+        for (ulong i = 0; i < nr; i++)
+        {
+            ulong value = c.U64();
+            ulong id = hasId ? c.U64() : 0;
+            if (hasLost) c.U64();
+            values[i] = new ReadValue(id, value);
+        }
+        return values;
+    }
+
+    private static void SkipTimes(ref ByteCursor c, ReadFormat readFormat)
+    {
+        if (readFormat.HasFlag(ReadFormat.TotalTimeEnabled)) c.U64();
+        if (readFormat.HasFlag(ReadFormat.TotalTimeRunning)) c.U64();
     }
 
     private static ulong[] Swapped(ReadOnlySpan<byte> bytes)
@@ -85,3 +112,6 @@ public readonly ref struct SampleRecord
         return values;
     }
 }
+
+/// <summary>One counter value read with a sample (PERF_SAMPLE_READ): the event id and its running total.</summary>
+public readonly record struct ReadValue(ulong Id, ulong Value);

@@ -30,6 +30,22 @@ public class PerfDataReaderTests
         Assert.That(profile.SampleCount, Is.EqualTo(PerfScriptOracle.SampleCount(Recordings.DotNet)));
     }
 
+    [TestCase("cpu-clock,task-clock")]
+    [TestCase("{cpu-clock,task-clock}:S")]
+    public void Several_events_and_counter_reads_give_the_samples_perf_script_prints_per_event(string events)
+    {
+        string data = Recordings.NativeWithEvents(events);
+        var profile = ProfileLoader.Load(data);
+        var ours = Enumerable.Range(0, profile.SampleCount).GroupBy(i => profile.Events[profile.SampleEvent(i)].Name)
+            .ToDictionary(g => g.Key, g => g.Count());
+        var perf = ProcessRunner.Run("perf", new[] { "script", "-i", data, "-F", "event" }).StandardOutput
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).GroupBy(l => l.Trim().TrimEnd(':'))
+            .ToDictionary(g => g.Key, g => g.Count());
+        Assert.That(ours.Keys, Is.EquivalentTo(new[] { "cpu-clock", "task-clock" }));
+        Assert.That(ours, Is.EquivalentTo(perf));
+        Assert.That(FoldedStacksWriter.Fold(profile.All()), Is.EquivalentTo(PerfScriptOracle.FoldedStacks(data)));
+    }
+
     [Test]
     public void The_header_features_name_the_host_the_command_and_the_event()
     {

@@ -10,6 +10,20 @@ public static class Recordings
     private static readonly Lazy<string> NativeFileLazy = new(() => RecordNative(pipe: false));
     private static readonly Lazy<string> NativePipeLazy = new(() => RecordNative(pipe: true));
     private static readonly Lazy<(string Path, int Pid)> DotNetLazy = new(RecordDotNet);
+    private static readonly Dictionary<string, string> ByEvents = new();
+
+    /// <summary>The C workload recorded with the given -e argument (e.g. two events, or a leader-sampled group that reads counters).</summary>
+    public static string NativeWithEvents(string events)
+    {
+        lock (ByEvents)
+        {
+            if (ByEvents.TryGetValue(events, out var path)) return path;
+            path = System.IO.Path.Combine(Directory, $"native-events-{ByEvents.Count}.data");
+            var result = ProcessRunner.Run("perf", new[] { "record", "-q", "-g", "-k", "mono", "-e", events, "-F", "499", "-o", path, "--", NativeBinary, "300" });
+            Assert.That(result.ExitCode, Is.EqualTo(0), $"perf record -e {events} failed: {result.StandardError}");
+            return ByEvents[events] = path;
+        }
+    }
 
     public static string Directory { get; } = System.IO.Directory.CreateDirectory(
         System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"perftestkit-tests-{Environment.ProcessId}")).FullName;
