@@ -37,6 +37,7 @@ public sealed class StackTable
     public int Parent(int stack) => _parents[stack];
     public int Frame(int stack) => _frames[stack];
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int Intern(int parent, int frame)
     {
         long key = ((long)(parent + 1) << 32) | (uint)frame;

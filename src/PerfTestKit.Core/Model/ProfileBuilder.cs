@@ -15,6 +15,8 @@ public sealed class ProfileBuilder
     private readonly Dictionary<int, string> _threadNames = new();
     private readonly Dictionary<(int Pid, int Tid, string Name), int> _threads = new();
     private readonly Dictionary<(int Pid, ulong Address), int> _userFrames = new();
+    private readonly Dictionary<(int Pid, ulong Address), int> _unknownUserFrames = new();
+    private int _unknownGeneration;
     private readonly Dictionary<ulong, int> _kernelFrames = new();
     private readonly Dictionary<ulong, ulong> _lastReadValue = new();
     private readonly Dictionary<ulong, int> _eventById = new();
@@ -44,6 +46,12 @@ public sealed class ProfileBuilder
             _damagedRecords++;
             _firstDamage ??= e.Message;
         }
+    }
+
+    /// <summary>Loads the symbols of every process seen so far (see <see cref="Symbolizer.Preload"/>).</summary>
+    public void PreloadSymbols()
+    {
+        foreach (var (pid, maps) in _processes) _symbolizer.Preload(pid, maps);
     }
 
     /// <summary>Reports what was skipped; call once after the last record.</summary>
@@ -97,6 +105,7 @@ public sealed class ProfileBuilder
         return maps;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddSample(SampleRecord sample, PerfEventAttr attr)
     {
         var chain = sample.Callchain;
@@ -150,6 +159,7 @@ public sealed class ProfileBuilder
         _profile.SampleEvents.Add((byte)Math.Min(eventIndex, byte.MaxValue));
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int ResolveFrame(int pid, ulong address, bool kernel)
     {
         if (kernel)
@@ -161,10 +171,18 @@ public sealed class ProfileBuilder
             return frame;
         }
         var key = (pid, address);
-        if (!_userFrames.TryGetValue(key, out int userFrame))
+        if (_userFrames.TryGetValue(key, out int userFrame)) return userFrame;
+        if (_unknownGeneration != _symbolizer.Generation)
         {
-            _userFrames[key] = userFrame = _profile.Frames.Intern(_symbolizer.ResolveUser(pid, Process(pid), address));
+            // New managed symbols arrived (a live recording): what was unknown may have a name now.
+            _unknownUserFrames.Clear();
+            _unknownGeneration = _symbolizer.Generation;
         }
+        if (_unknownUserFrames.TryGetValue(key, out userFrame)) return userFrame;
+        var resolved = _symbolizer.ResolveUser(pid, Process(pid), address);
+        userFrame = _profile.Frames.Intern(resolved);
+        if (resolved.Kind == FrameKind.Unknown) _unknownUserFrames[key] = userFrame;
+        else _userFrames[key] = userFrame;
         return userFrame;
     }
 

@@ -39,6 +39,7 @@ public sealed class PerfDataReader : IDisposable
         _options = options;
         _buffer = new byte[Math.Max(options.BufferSize, 1 << 17)];
         _dataEnd = long.MaxValue;
+        _following = options.Follow;
     }
 
     public bool IsPipeMode { get; private set; }
@@ -79,6 +80,7 @@ public sealed class PerfDataReader : IDisposable
     /// The next kernel record in timestamp order. perf's own bookkeeping records are consumed here.
     /// Returns false at the end of the data, or in follow mode when nothing more has been written yet.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(out PerfRecord record)
     {
         while (true)
@@ -115,14 +117,51 @@ public sealed class PerfDataReader : IDisposable
         }
         catch (PerfFormatException e) when (e.Kind != PerfFormatError.Unsupported)
         {
+            // While following, bytes past the data may be perf's features being written at exit: wait for Complete().
+            if (_following) return false;
             _warnings.Add($"reading stopped at a damaged record: {e.Message}; everything before it was read");
             _inputEnded = true;
             return false;
         }
     }
 
-    /// <summary>Follow mode: perf has flushed everything up to now, so release every record read so far.</summary>
-    public void ReleasePending() => _sorter.FlushAll();
+    /// <summary>
+    /// Follow mode: perf has written every record up to <paramref name="time"/> (e.g. after a control-fifo
+    /// ping), so records up to then may leave the sorter now. Read everything available first.
+    /// </summary>
+    public void ReleaseUpTo(ulong time) => _sorter.ReleaseUpTo(time);
+
+    /// <summary>
+    /// Follow mode: perf has exited and rewritten the header. Take the final data size (so the feature sections
+    /// that now follow the data are not read as records) and the features, and read to the end from here on.
+    /// </summary>
+    public void Complete()
+    {
+        if (!_following || IsPipeMode) return;
+        Span<byte> header = stackalloc byte[FileHeaderSize];
+        ReadExactlyAt(0, header, "file header");
+        var c = new ByteCursor(header, BigEndian);
+        c.Skip(40);
+        ulong dataOffset = c.U64(), dataSize = c.U64();
+        c.Skip(16);
+        Span<ulong> featureBits = stackalloc ulong[4];
+        for (int i = 0; i < 4; i++) featureBits[i] = c.U64();
+        if (dataSize > 0)
+        {
+            _dataEnd = (long)Math.Min(dataOffset + dataSize, (ulong)_stream.Length);
+            ReadFeatures(featureBits, _dataEnd, _stream.Length);
+        }
+        else
+        {
+            _warnings.Add("perf ended without completing its header (killed?): read the records up to the end of the file");
+        }
+        DeclaredDataSize = (long)dataSize;
+        // ReadFeatures moved the stream; the buffer still holds the bytes after `resume`.
+        _stream.Position = _bufferOffset + _bufferEnd;
+        _following = false;
+    }
+
+    private bool _following;
 
     public void Dispose()
     {
@@ -299,8 +338,10 @@ public sealed class PerfDataReader : IDisposable
     }
 
     /// <summary>Reads one record from the input and queues it (or handles it, for perf's own records).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool TryReadNextRaw()
     {
+        if (_inputEnded) return false;
         while (true)
         {
             long offset = _bufferOffset + _bufferStart;
@@ -354,7 +395,7 @@ public sealed class PerfDataReader : IDisposable
 
     private bool EndOfInput(long offset, string what)
     {
-        if (_options.Follow) return false;
+        if (_following) return false;
         int left = _bufferEnd - _bufferStart;
         if (left > 0 || _dataEnd != long.MaxValue)
         {

@@ -57,6 +57,9 @@ internal sealed class RoundSorter
     /// <summary>At the end of the data (or when the writer is known to have flushed): release everything.</summary>
     public void FlushAll() => Release(ulong.MaxValue);
 
+    /// <summary>When every record up to <paramref name="time"/> is known to have arrived: release those.</summary>
+    public void ReleaseUpTo(ulong time) => Release(time);
+
     public bool TryDequeue(out ReadOnlySpan<byte> record, out ulong time, out long fileOffset, out int tag)
     {
         if (_readyIndex < _readyCount)

@@ -26,6 +26,7 @@ public readonly ref struct SampleRecord
     /// <summary>Call chain, leaf first, context markers included (see <see cref="CallchainContext"/>). Empty without -g.</summary>
     public ReadOnlySpan<ulong> Callchain { get; init; }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static SampleRecord Parse(in PerfRecord record)
     {
         var format = record.Attr.SampleFormat;

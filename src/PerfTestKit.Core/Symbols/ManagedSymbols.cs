@@ -8,45 +8,83 @@ namespace PerfTestKit.Symbols;
 /// Names of JIT-compiled and ReadyToRun code of one .NET process, from the runtime's perf map
 /// (/tmp/perf-PID.map) and jitdump (jit-PID.dump), looked up by absolute address. That works whether or not
 /// the runtime double-maps its code (W^X), because the address is what the call chain holds.
+/// Both files only grow while the process runs: <see cref="Refresh"/> reads just what was appended.
 /// </summary>
-public static class ManagedSymbols
+public sealed class ManagedSymbols
 {
-    /// <summary>Loads what exists of perf-PID.map and jit-PID.dump in the given directories; null when neither exists.</summary>
-    public static SymbolTable? Load(int pid, IEnumerable<string> directories)
+    private readonly List<(string Path, bool IsJitDump)> _files = new();
+    private readonly Dictionary<string, long> _consumed = new(StringComparer.Ordinal);
+    private readonly SymbolTable.Builder _builder = new();
+    private int _builtCount = -1;
+    private SymbolTable _table = SymbolTable.Empty;
+
+    private ManagedSymbols(int pid, IEnumerable<string> directories)
     {
-        var builder = new SymbolTable.Builder();
-        bool found = false;
         foreach (var directory in directories.Distinct())
         {
-            string map = Path.Combine(directory, $"perf-{pid}.map");
-            string dump = Path.Combine(directory, $"jit-{pid}.dump");
-            found |= TryRead(map, path => ReadPerfMap(path, builder));
-            found |= TryRead(dump, path => ReadJitDump(path, builder));
-        }
-        return found ? builder.Build() : null;
-    }
-
-    private static bool TryRead(string path, Action<string> read)
-    {
-        try
-        {
-            if (!File.Exists(path)) return false;
-            read(path);
-            return true;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
+            _files.Add((Path.Combine(directory, $"perf-{pid}.map"), false));
+            _files.Add((Path.Combine(directory, $"jit-{pid}.dump"), true));
         }
     }
 
-    /// <summary>Lines "START SIZE name" in hex; the name may hold spaces, so split on the first two only.</summary>
-    public static void ReadPerfMap(string path, SymbolTable.Builder builder)
+    /// <summary>Loads what exists of perf-PID.map and jit-PID.dump in the given directories.</summary>
+    public static ManagedSymbols Load(int pid, IEnumerable<string> directories)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        string? line;
-        while ((line = reader.ReadLine()) is not null)
+        var symbols = new ManagedSymbols(pid, directories);
+        symbols.Refresh();
+        return symbols;
+    }
+
+    /// <summary>True when a perf map or jitdump was found for the process.</summary>
+    public bool Exists => _consumed.Count > 0;
+
+    public SymbolTable Table
+    {
+        get
+        {
+            if (_builtCount != _builder.Count)
+            {
+                _table = _builder.Build();
+                _builtCount = _builder.Count;
+            }
+            return _table;
+        }
+    }
+
+    /// <summary>Reads what the runtime appended since the last call; true when something new was read.</summary>
+    public bool Refresh()
+    {
+        bool grew = false;
+        foreach (var (path, isJitDump) in _files)
+        {
+            try
+            {
+                if (!File.Exists(path)) continue;
+                using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
+                long from = _consumed.GetValueOrDefault(path);
+                if (stream.Length <= from && _consumed.ContainsKey(path)) continue;
+                long consumed = isJitDump ? ReadJitDump(stream, from, _builder) : ReadPerfMap(stream, from, _builder);
+                grew |= consumed != from || !_consumed.ContainsKey(path);
+                _consumed[path] = consumed;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // A map we cannot read names nothing; the frames stay [unknown].
+            }
+        }
+        return grew;
+    }
+
+    /// <summary>Lines "START SIZE name" in hex; the name may hold spaces, so split on the first two only.
+    /// Returns the offset after the last complete line.</summary>
+    public static long ReadPerfMap(Stream stream, long from, SymbolTable.Builder builder)
+    {
+        stream.Position = from;
+        var bytes = new byte[stream.Length - from];
+        stream.ReadExactly(bytes);
+        int end = Array.LastIndexOf(bytes, (byte)'\n');
+        if (end < 0) return from;
+        foreach (var line in Encoding.UTF8.GetString(bytes, 0, end).Split('\n'))
         {
             int first = line.IndexOf(' ');
             if (first <= 0) continue;
@@ -58,44 +96,51 @@ public static class ManagedSymbols
             }
             builder.Add(start, size, line[(second + 1)..], rank: 1);
         }
+        return from + end + 1;
     }
 
-    /// <summary>jitdump: a 40-byte header, then records {u32 id, u32 size, u64 time}; CODE_LOAD (id 0) names code.</summary>
-    public static void ReadJitDump(string path, SymbolTable.Builder builder)
+    /// <summary>jitdump: a 40-byte header, then records {u32 id, u32 size, u64 time}; CODE_LOAD (id 0) names code.
+    /// Returns the offset after the last complete record.</summary>
+    public static long ReadJitDump(Stream stream, long from, SymbolTable.Builder builder)
     {
         const uint Magic = 0x4A695444;
         const uint CodeLoad = 0;
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
-        Span<byte> header = stackalloc byte[40];
-        if (stream.ReadAtLeast(header, 40, throwOnEndOfStream: false) < 40 || BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic)
+        if (from == 0)
         {
-            return;
+            Span<byte> header = stackalloc byte[40];
+            if (stream.ReadAtLeast(header, 40, throwOnEndOfStream: false) < 40 || BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic)
+            {
+                return 0;
+            }
+            from = Math.Max(BinaryPrimitives.ReadUInt32LittleEndian(header[8..]), 40u);
         }
-        uint headerSize = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
-        stream.Position = Math.Max(headerSize, 40u);
+        long length = stream.Length;
+        stream.Position = from;
         Span<byte> recordHeader = stackalloc byte[16];
         byte[] body = new byte[4096];
         while (stream.ReadAtLeast(recordHeader, 16, throwOnEndOfStream: false) == 16)
         {
             uint id = BinaryPrimitives.ReadUInt32LittleEndian(recordHeader);
             uint size = BinaryPrimitives.ReadUInt32LittleEndian(recordHeader[4..]);
-            if (size < 16 || size > 64 << 20) return;
-            long next = stream.Position - 16 + size;
+            if (size < 16 || size > 64 << 20) break;
+            long next = from + size;
+            if (next > length) break; // the runtime is still writing it
             if (id == CodeLoad && size >= 16 + 40)
             {
                 // pid, tid, vma, code_addr, code_size, code_index, name\0, code bytes
                 int prefix = (int)Math.Min(size - 16, 40 + 4096);
                 if (body.Length < prefix) body = new byte[prefix];
-                if (stream.ReadAtLeast(body.AsSpan(0, prefix), prefix, throwOnEndOfStream: false) < prefix) return;
+                if (stream.ReadAtLeast(body.AsSpan(0, prefix), prefix, throwOnEndOfStream: false) < prefix) break;
                 ulong codeAddress = BinaryPrimitives.ReadUInt64LittleEndian(body.AsSpan(16));
                 ulong codeSize = BinaryPrimitives.ReadUInt64LittleEndian(body.AsSpan(24));
                 var nameBytes = body.AsSpan(40, prefix - 40);
                 int end = nameBytes.IndexOf((byte)0);
                 if (end > 0) builder.Add(codeAddress, codeSize, Encoding.UTF8.GetString(nameBytes[..end]), rank: 0);
             }
-            if (next > stream.Length) return;
-            stream.Position = next;
+            from = next;
+            stream.Position = from;
         }
+        return from;
     }
 
     private static bool TryHex(ReadOnlySpan<char> text, out ulong value)

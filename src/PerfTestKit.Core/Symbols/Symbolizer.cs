@@ -19,7 +19,7 @@ public sealed class Symbolizer
 {
     private readonly SymbolizerOptions _options;
     private readonly Dictionary<string, ElfImage?> _images = new(StringComparer.Ordinal);
-    private readonly Dictionary<int, SymbolTable?> _managed = new();
+    private readonly Dictionary<int, ManagedSymbols> _managed = new();
     private readonly Dictionary<string, string> _moduleNames = new(StringComparer.Ordinal);
     private readonly Lazy<ElfImage?> _vdso = new(VdsoImage.Load);
     private KernelSymbols? _kernel;
@@ -30,7 +30,34 @@ public sealed class Symbolizer
     }
 
     /// <summary>Processes whose perf map or jitdump was found.</summary>
-    public int ProcessesWithManagedSymbols => _managed.Values.Count(t => t is not null);
+    public int ProcessesWithManagedSymbols => _managed.Values.Count(t => t.Exists);
+
+    /// <summary>Goes up each time a refresh found new managed symbols: names that were unknown may be known now.</summary>
+    public int Generation { get; private set; }
+
+    /// <summary>While a process runs, its runtime keeps appending to its perf map and jitdump: read what was added.</summary>
+    public void RefreshManagedSymbols()
+    {
+        foreach (var symbols in _managed.Values)
+        {
+            if (symbols.Refresh()) Generation++;
+        }
+    }
+
+    /// <summary>
+    /// Loads, ahead of need, everything that names code of a process: kernel symbols, each mapped ELF file (and its
+    /// debug file), the vDSO and the managed maps. A live recording does this before the first test starts.
+    /// </summary>
+    public void Preload(int pid, ProcessMaps maps)
+    {
+        _kernel ??= KernelSymbols.Load(_options.KallsymsPath);
+        foreach (var mapping in maps.Mappings)
+        {
+            if (mapping.FileName == VdsoImage.MappingName) _ = _vdso.Value;
+            else if (IsFileBacked(mapping.FileName)) Image(mapping.FileName);
+        }
+        Managed(pid);
+    }
 
     public FrameInfo ResolveKernel(ulong address)
     {
@@ -75,11 +102,11 @@ public sealed class Symbolizer
 
     private SymbolTable? Managed(int pid)
     {
-        if (!_managed.TryGetValue(pid, out var table))
+        if (!_managed.TryGetValue(pid, out var symbols))
         {
-            _managed[pid] = table = ManagedSymbols.Load(pid, _options.PerfMapDirectories);
+            _managed[pid] = symbols = ManagedSymbols.Load(pid, _options.PerfMapDirectories);
         }
-        return table;
+        return symbols.Exists ? symbols.Table : null;
     }
 
     /// <summary>The file name alone ("libc.so.6"); bracketed names such as [vdso] stay as they are.</summary>

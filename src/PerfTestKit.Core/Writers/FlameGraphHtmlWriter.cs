@@ -22,7 +22,7 @@ public sealed record FlameGraphOptions
 public static class FlameGraphHtmlWriter
 {
     private const string Placeholder = "/*__PERFTESTKIT_DATA__*/null";
-    private static readonly Lazy<string> Template = new(LoadTemplate);
+    private static readonly Lazy<string> Template = new(() => EmbeddedTemplate.Load("PerfTestKit.FlameGraph.html"));
 
     public static void Write(ProfileView view, Stream output, FlameGraphOptions? options = null)
     {
@@ -83,7 +83,7 @@ public static class FlameGraphHtmlWriter
             if (frames.TryGetValue(frame, out int local)) return local;
             var info = profile.Frames[frame];
             local = frameList.Count / 3;
-            frameList.Add(String(info.Name));
+            frameList.Add(String(FoldedStacksWriter.FrameText(info)));
             frameList.Add(String(info.Module));
             frameList.Add((int)info.Kind);
             frames[frame] = local;
@@ -100,13 +100,5 @@ public static class FlameGraphHtmlWriter
             }
             return index;
         }
-    }
-
-    private static string LoadTemplate()
-    {
-        using var stream = typeof(FlameGraphHtmlWriter).Assembly.GetManifestResourceStream("PerfTestKit.FlameGraph.html")
-            ?? throw new InvalidOperationException("the flame graph template is missing from the assembly");
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return reader.ReadToEnd();
     }
 }

@@ -1,0 +1,25 @@
+using System.Diagnostics;
+
+namespace PerfTestKit.Profiling;
+
+/// <summary>
+/// Timing lines for diagnosing the profiler itself, appended to the file named by PERFTESTKIT_TRACE when set.
+/// Off (and free) otherwise.
+/// </summary>
+public static class ProfilerTrace
+{
+    private static readonly string? TracePath = Environment.GetEnvironmentVariable("PERFTESTKIT_TRACE");
+    private static readonly object Gate = new();
+
+    public static bool Enabled => TracePath is not null;
+
+    public static void Write(string message)
+    {
+        if (TracePath is null) return;
+        lock (Gate)
+        {
+            try { File.AppendAllText(TracePath, $"{Stopwatch.GetTimestamp()} [{Environment.ProcessId}] {message}\n"); }
+            catch (IOException) { }
+        }
+    }
+}

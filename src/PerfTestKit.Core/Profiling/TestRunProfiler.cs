@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using PerfTestKit.Model;
+using PerfTestKit.Recording;
+using PerfTestKit.Symbols;
+using PerfTestKit.Writers;
+
+namespace PerfTestKit.Profiling;
+
+/// <summary>
+/// Profiles one test host for a front end (the VSTest collector, the MTP extension): records it with perf,
+/// writes each test's flame graph and Gecko profile as the test ends, and at the end the run's index, whole-run
+/// Gecko profile (one marker per test) and folded stacks. Front ends only map their events onto these calls.
+/// </summary>
+public sealed class TestRunProfiler : IAsyncDisposable
+{
+    private const int HottestFrames = 3;
+
+    private readonly ProfilerSettings _settings;
+    private readonly LiveRecording _recording;
+    private readonly string _workDirectory;
+    private readonly int _pid;
+    private readonly List<(TestCaseWindow Test, TestArtifacts Artifacts, IReadOnlyList<HotFrame> Hottest)> _tests = new();
+    private readonly List<string> _warnings = new();
+    private readonly HashSet<string> _usedNames = new(StringComparer.Ordinal);
+    private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
+    private readonly List<double> _endTestMilliseconds = new();
+    private readonly Queue<ulong> _recentStarts = new();
+    private readonly ulong _recordingStartNs;
+    private (ulong Start, ulong End)? _lastWindow;
+    private bool _sawParallelTests;
+
+    /// <summary>How many recent tests' starts bound the search for the next one (tests may overlap when run in parallel).</summary>
+    private const int SearchBack = 8;
+
+    private TestRunProfiler(ProfilerSettings settings, LiveRecording recording, string workDirectory, int pid, ulong recordingStartNs)
+    {
+        _settings = settings;
+        _recording = recording;
+        _workDirectory = workDirectory;
+        _pid = pid;
+        _recordingStartNs = recordingStartNs;
+    }
+
+    public string WorkDirectory => _workDirectory;
+
+    /// <summary>Milliseconds spent in each <see cref="EndTest"/>: the profiler's cost per test.</summary>
+    public IReadOnlyList<double> EndTestMilliseconds => _endTestMilliseconds;
+
+    /// <summary>Starts perf on the test host and returns once it records. Throws when perf cannot start.</summary>
+    public static TestRunProfiler Start(ProfilerSettings settings, int testHostPid, string workDirectory)
+    {
+        var options = new PerfRecordOptions { PerfPath = settings.PerfPath, Frequency = settings.Frequency, Event = settings.Event };
+        var recording = LiveRecording.Start(options, testHostPid, workDirectory, new SymbolizerOptions(), TimeSpan.FromSeconds(15));
+        // Read and name what perf wrote so far (the host's existing mappings, kernel symbols, libc's debug symbols)
+        // now, while the host still waits, rather than inside the first test's end.
+        ulong now = LiveRecording.MonotonicNow();
+        recording.CatchUp(now);
+        var profiler = new TestRunProfiler(settings, recording, workDirectory, testHostPid, now);
+        profiler.WarmUp();
+        return profiler;
+    }
+
+    /// <summary>
+    /// Brings the test's samples in (flushing perf), finds when the test method ran, and writes its files into their
+    /// own folder. <paramref name="reported"/> carries the front end's times, which only bound the search: the
+    /// end must be at or after the test's real end.
+    /// </summary>
+    public TestArtifacts EndTest(TestCaseWindow reported)
+    {
+        var clock = Stopwatch.StartNew();
+        if (!_recording.CatchUp(reported.EndNs) && _warnings.Count == 0)
+        {
+            _warnings.Add(_recording.Perf.HasExited
+                ? $"perf stopped during the run: {_recording.Perf.StandardError.Trim()}"
+                : "perf did not answer a flush in time; some tests may lack samples");
+        }
+        var profile = _recording.Profile;
+        var (test, view) = Locate(reported, profile);
+        string name = UniqueName(ArtifactFileName.From(test.FullName));
+        string directory = Path.Combine(_workDirectory, "tests", name);
+        var files = WriteTestFiles(view, directory, name, test);
+        var hottest = view.TopFrames(HottestFrames)
+            .Select(c => new HotFrame(FoldedStacksWriter.FrameText(profile.Frames[c.Frame]), profile.Frames[c.Frame].Module, c.Self,
+                view.SampleCount == 0 ? 0 : 100.0 * c.Self / view.SampleCount))
+            .ToList();
+        var artifacts = new TestArtifacts(files, view.SampleCount);
+        _tests.Add((test, artifacts, hottest));
+        _endTestMilliseconds.Add(clock.Elapsed.TotalMilliseconds);
+        ProfilerTrace.Write($"end test {test.FullName}: {view.SampleCount} samples, {clock.Elapsed.TotalMilliseconds:F1} ms in all");
+        return artifacts;
+    }
+
+    /// <summary>
+    /// The test's window: first to last sample with its method on the stack. Where windows overlap (tests run in
+    /// parallel in one host), the view keeps only the threads that ran the test.
+    /// </summary>
+    private (TestCaseWindow Test, ProfileView View) Locate(TestCaseWindow reported, Profile profile)
+    {
+        // Tests in one host usually run one after another: search after the previous test's end. Once tests were
+        // seen to overlap, search back over the last few tests' starts instead.
+        ulong from = !_sawParallelTests && _lastWindow is { } previous ? previous.End + 1
+            : _recentStarts.Count == 0 ? _recordingStartNs : _recentStarts.Min();
+        var located = new TestMethodLocator(profile, reported.FullName).Locate(from, reported.EndNs, _pid);
+        if (located is not { } window)
+        {
+            var empty = reported with { StartNs = reported.EndNs, EndNs = reported.EndNs };
+            return (empty, profile.Select(new SampleFilter { FromNs = 1, ToNs = 0 }));
+        }
+        _recentStarts.Enqueue(window.StartNs);
+        if (_recentStarts.Count > SearchBack) _recentStarts.Dequeue();
+        bool overlaps = _lastWindow is { } last && window.StartNs <= last.End && window.EndNs >= last.Start;
+        _lastWindow = (window.StartNs, window.EndNs);
+        if (overlaps && !_sawParallelTests)
+        {
+            _sawParallelTests = true;
+            _warnings.Add("tests ran in parallel in one test host: each test's profile keeps only the threads that ran its method");
+        }
+        var filter = new SampleFilter { FromNs = window.StartNs, ToNs = window.EndNs, Pid = _pid, Tids = _sawParallelTests ? window.Tids : null };
+        return (reported with { StartNs = window.StartNs, EndNs = window.EndNs }, profile.Select(filter));
+    }
+
+    /// <summary>
+    /// Runs the per-test path once on what was recorded so far, while the host still waits: the collector's
+    /// process is fresh, and compiling this code would otherwise be paid inside the first tests.
+    /// </summary>
+    private void WarmUp()
+    {
+        var clock = Stopwatch.StartNew();
+        _recording.PreloadSymbols();
+        var profile = _recording.Profile;
+        var view = profile.Select(new SampleFilter { Pid = _pid });
+        new TestMethodLocator(profile, "PerfTestKit.WarmUp.Test").Locate(_recordingStartNs, _recordingStartNs, _pid);
+        view.TopFrames(HottestFrames);
+        string directory = Path.Combine(_workDirectory, "warm-up");
+        WriteTestFiles(view, directory, "warm-up", new TestCaseWindow("", "warm-up", "warm-up", "None", _recordingStartNs, _recordingStartNs));
+        Directory.Delete(directory, recursive: true);
+        ProfilerTrace.Write($"warm-up: {clock.Elapsed.TotalMilliseconds:F1} ms");
+    }
+
+    /// <summary>
+    /// Stops perf, reads the rest and writes the run's files. <paramref name="linkToTestFile"/> gives the link the
+    /// index uses for a test's file (front ends place attachments differently).
+    /// </summary>
+    public async Task<RunArtifacts> FinishAsync(Func<TestCaseWindow, string, string> linkToTestFile, string title)
+    {
+        var profile = await _recording.StopAsync().ConfigureAwait(false);
+        string runDirectory = Path.Combine(_workDirectory, "run");
+        Directory.CreateDirectory(runDirectory);
+        var files = new List<string>();
+        var view = profile.Select(new SampleFilter { Pid = _pid });
+
+        string geckoPath = Path.Combine(runDirectory, "run.gecko.json");
+        await using (var gecko = File.Create(geckoPath))
+        {
+            var markers = _tests.Select(t => new GeckoMarker(t.Test.Name, t.Test.StartNs, t.Test.EndNs, new Dictionary<string, string>
+            {
+                ["outcome"] = t.Test.Outcome,
+                ["duration"] = $"{t.Test.DurationMs:F1} ms",
+                ["fullName"] = t.Test.FullName,
+            })).ToList();
+            GeckoProfileWriter.Write(view, gecko, new GeckoProfileOptions { Markers = markers });
+        }
+        files.Add(geckoPath);
+
+        string foldedPath = Path.Combine(runDirectory, "stacks.folded");
+        await using (var folded = new StreamWriter(foldedPath))
+        {
+            FoldedStacksWriter.Write(view, folded);
+        }
+        files.Add(foldedPath);
+
+        var index = BuildIndex(profile, view, title, linkToTestFile, Path.GetFileName(geckoPath));
+        string indexPath = Path.Combine(runDirectory, "index.html");
+        await using (var html = File.Create(indexPath))
+        {
+            RunIndexWriter.WriteHtml(index, html);
+        }
+        files.Insert(0, indexPath);
+        string summaryPath = Path.Combine(runDirectory, "perftestkit-summary.json");
+        await using (var json = File.Create(summaryPath))
+        {
+            RunIndexWriter.WriteJson(index, json);
+        }
+        files.Add(summaryPath);
+        if (_settings.KeepPerfData) files.Add(_recording.DataPath);
+        return new RunArtifacts(files, indexPath);
+    }
+
+    public ValueTask DisposeAsync() => _recording.DisposeAsync();
+
+    private RunIndex BuildIndex(Profile profile, ProfileView view, string title, Func<TestCaseWindow, string, string> link, string runProfile)
+    {
+        var warnings = _warnings.Concat(profile.Warnings).ToList();
+        if (profile.LostEvents + profile.LostSamples > 0)
+        {
+            warnings.Add($"the kernel dropped {profile.LostEvents + profile.LostSamples} events: raise the buffer (-m) or lower the frequency");
+        }
+        var entries = _tests.Select(t => new TestIndexEntry(t.Test.Name, t.Test.FullName, t.Test.Outcome, t.Test.DurationMs, t.Artifacts.Samples, t.Hottest,
+            LinkTo(t, ".flamegraph.html"), LinkTo(t, ".gecko.json"))).ToList();
+        return new RunIndex(title, string.Join(' ', profile.Session.CommandLine), profile.Session.Hostname ?? Environment.MachineName,
+            _settings.Event, _settings.Frequency, view.SampleCount, profile.LostEvents + profile.LostSamples, _started,
+            (DateTimeOffset.UtcNow - _started).TotalSeconds, warnings, runProfile, entries);
+
+        string? LinkTo((TestCaseWindow Test, TestArtifacts Artifacts, IReadOnlyList<HotFrame> Hottest) t, string suffix)
+        {
+            var file = t.Artifacts.Files.FirstOrDefault(f => f.EndsWith(suffix, StringComparison.Ordinal));
+            return file is null ? null : link(t.Test, Path.GetFileName(file));
+        }
+    }
+
+    private List<string> WriteTestFiles(ProfileView view, string directory, string name, TestCaseWindow test)
+    {
+        Directory.CreateDirectory(directory);
+        var files = new List<string>();
+        if (_settings.TestFormats.HasFlag(OutputFormats.Html))
+        {
+            string path = Path.Combine(directory, name + ".flamegraph.html");
+            using var stream = File.Create(path);
+            FlameGraphHtmlWriter.Write(view, stream, new FlameGraphOptions
+            {
+                Title = $"{test.FullName} ({test.Outcome}, {test.DurationMs:F1} ms)",
+                GeckoFileName = _settings.TestFormats.HasFlag(OutputFormats.Gecko) ? name + ".gecko.json" : null,
+            });
+            files.Add(path);
+        }
+        if (_settings.TestFormats.HasFlag(OutputFormats.Gecko))
+        {
+            string path = Path.Combine(directory, name + ".gecko.json");
+            using var stream = File.Create(path);
+            GeckoProfileWriter.Write(view, stream, new GeckoProfileOptions
+            {
+                Markers = new[] { new GeckoMarker(test.Name, test.StartNs, test.EndNs, new Dictionary<string, string> { ["outcome"] = test.Outcome }) },
+            });
+            files.Add(path);
+        }
+        if (_settings.TestFormats.HasFlag(OutputFormats.Folded))
+        {
+            string path = Path.Combine(directory, name + ".folded");
+            using var writer = new StreamWriter(path);
+            FoldedStacksWriter.Write(view, writer);
+            files.Add(path);
+        }
+        return files;
+    }
+
+    /// <summary>Two tests with the same safe name (parameterised tests, long names) get a numbered suffix.</summary>
+    private string UniqueName(string name)
+    {
+        string candidate = name;
+        for (int n = 2; !_usedNames.Add(candidate); n++) candidate = $"{name}-{n}";
+        return candidate;
+    }
+}

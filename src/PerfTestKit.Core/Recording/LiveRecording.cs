@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using PerfTestKit.Model;
+using PerfTestKit.PerfData;
+using PerfTestKit.Symbols;
+
+namespace PerfTestKit.Recording;
+
+/// <summary>
+/// `perf record -p PID` running in the background while a reader follows the file it writes, so that the samples
+/// of a moment that just ended can be sliced out at once: flush perf through its control fifo, read what is new,
+/// release the records up to that moment into the model.
+/// </summary>
+public sealed class LiveRecording : IAsyncDisposable
+{
+    private static readonly TimeSpan ControlTimeout = TimeSpan.FromSeconds(5);
+
+    private readonly PerfSession _perf;
+    private readonly PerfControl _control;
+    private readonly Symbolizer _symbolizer;
+    private ProfileBuilder? _builder;
+    private PerfDataReader? _reader;
+    private bool _stopped;
+
+    private LiveRecording(PerfSession perf, PerfControl control, string dataPath, Symbolizer symbolizer)
+    {
+        _perf = perf;
+        _control = control;
+        DataPath = dataPath;
+        _symbolizer = symbolizer;
+        Profile = new Profile { Source = dataPath, Session = new PerfSessionInfo(), Events = new List<PerfEventAttr>() };
+    }
+
+    public string DataPath { get; }
+
+    /// <summary>The model so far. Replaced once the reader has opened the file (it carries the file's events).</summary>
+    public Profile Profile { get; private set; }
+
+    public PerfSession Perf => _perf;
+
+    /// <summary>Nanoseconds on CLOCK_MONOTONIC, the clock `perf record -k mono` stamps samples with.</summary>
+    public static ulong MonotonicNow() => (ulong)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
+
+    /// <summary>Starts perf on <paramref name="pid"/> and waits until it records (it answered a ping).</summary>
+    public static LiveRecording Start(PerfRecordOptions options, int pid, string workDirectory, SymbolizerOptions? symbols, TimeSpan startTimeout)
+    {
+        Directory.CreateDirectory(workDirectory);
+        var control = PerfControl.Create(workDirectory);
+        string data = Path.Combine(workDirectory, "perf.data");
+        var perf = PerfRecorder.Attach(options with { OutputPath = data, ControlFifos = control.Paths }, pid);
+        var recording = new LiveRecording(perf, control, data, new Symbolizer(symbols));
+        if (!control.Ping(startTimeout))
+        {
+            string reason = perf.HasExited ? perf.StandardError.Trim() : "no answer on its control fifo";
+            control.Dispose();
+            _ = perf.StopAsync(TimeSpan.FromSeconds(2));
+            throw new InvalidOperationException($"perf record -p {pid} did not start: {reason}");
+        }
+        return recording;
+    }
+
+    /// <summary>
+    /// Makes every sample up to <paramref name="untilNs"/> part of <see cref="Profile"/>: flushes perf (two pings),
+    /// reads what it wrote and releases the records up to that time. False when perf did not answer.
+    /// </summary>
+    public bool CatchUp(ulong untilNs)
+    {
+        var clock = Stopwatch.StartNew();
+        bool flushed = !_perf.HasExited && _control.Flush(ControlTimeout);
+        double flushMs = clock.Elapsed.TotalMilliseconds;
+        if (!EnsureReader()) return flushed;
+        if (_perf.HasExited)
+        {
+            // perf ended on its own (the process it followed exited): its file is complete, read it to the end.
+            _symbolizer.RefreshManagedSymbols();
+            _reader!.Complete();
+            Drain();
+            return false;
+        }
+        _symbolizer.RefreshManagedSymbols();
+        double refreshMs = clock.Elapsed.TotalMilliseconds;
+        int before = Profile.SampleCount;
+        Drain();
+        _reader!.ReleaseUpTo(untilNs);
+        Drain();
+        Profiling.ProfilerTrace.Write($"catch-up: flush {flushMs:F1} ms, symbols refresh {refreshMs - flushMs:F1} ms, read {clock.Elapsed.TotalMilliseconds - refreshMs:F1} ms, {Profile.SampleCount - before} new samples");
+        return flushed;
+    }
+
+    /// <summary>Loads the symbols of the recorded processes now rather than at their first sample.</summary>
+    public void PreloadSymbols() => _builder?.PreloadSymbols();
+
+    /// <summary>Stops perf with SIGINT and reads everything it wrote to the end.</summary>
+    public async Task<Profile> StopAsync()
+    {
+        if (_stopped) return Profile;
+        _stopped = true;
+        await _perf.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        _control.Dispose();
+        if (EnsureReader())
+        {
+            _symbolizer.RefreshManagedSymbols();
+            _reader!.Complete();
+            Drain();
+            _builder!.Finish();
+            _reader.Dispose();
+            Profile.Warnings.InsertRange(0, _reader.Warnings);
+        }
+        return Profile;
+    }
+
+    private void Drain()
+    {
+        while (_reader!.TryRead(out var record)) _builder!.Add(record);
+    }
+
+    private bool EnsureReader()
+    {
+        if (_reader is not null) return true;
+        try
+        {
+            _reader = PerfDataReader.Open(DataPath, new PerfReaderOptions { Follow = true });
+        }
+        catch (Exception e) when (e is PerfFormatException or IOException)
+        {
+            return false; // perf has not written its header yet
+        }
+        Profile = new Profile { Source = DataPath, Session = _reader.Info, Events = _reader.Attributes };
+        _builder = new ProfileBuilder(Profile, _symbolizer);
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stopped) await StopAsync().ConfigureAwait(false);
+        _reader?.Dispose();
+        _control.Dispose();
+        await _perf.DisposeAsync().ConfigureAwait(false);
+    }
+}
