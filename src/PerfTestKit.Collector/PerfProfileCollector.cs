@@ -23,6 +23,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
     private DataCollectionLogger _logger = null!;
     private DataCollectionContext _sessionContext = null!;
     private ProfilerSettings _settings = new();
+    private XmlElement? _configuration;
     private Task<TestRunProfiler?> _profiler = Task.FromResult<TestRunProfiler?>(null);
     private readonly TaskCompletionSource<int> _testHostPid = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _workDirectory = "";
@@ -38,10 +39,9 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         // VSTest always passes the environment; its session context is where session files and warnings go.
         _sessionContext = environmentContext?.SessionDataCollectionContext
             ?? throw new ArgumentNullException(nameof(environmentContext), "the PerfProfile collector needs VSTest's environment context");
-        _settings = CollectorSettings.Parse(configurationElement, out var errors);
+        _configuration = configurationElement;
         _workDirectory = Directory.CreateTempSubdirectory("perftestkit-").FullName;
         _readyFile = Path.Combine(_workDirectory, "ready");
-        if (errors.Count > 0) Disable("the PerfProfile settings are invalid: " + string.Join("; ", errors));
 
         events.SessionStart += OnSessionStart;
         events.TestHostLaunched += OnTestHostLaunched;
@@ -71,6 +71,9 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
 
     private void OnSessionStart(object? sender, SessionStartEventArgs e)
     {
+        var sources = e.GetPropertyValue<IEnumerable<string>>("TestSources") ?? Enumerable.Empty<string>();
+        _settings = CollectorSettings.Parse(_configuration, sources, out var errors);
+        if (errors.Count > 0) Disable("the PerfProfile settings are invalid: " + string.Join("; ", errors));
         if (_disabled) return;
         var availability = PerfProbe.CheckAsync(_settings.PerfPath).GetAwaiter().GetResult();
         if (!availability.IsAvailable) Disable(availability.Message);
