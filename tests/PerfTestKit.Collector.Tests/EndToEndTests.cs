@@ -1,0 +1,101 @@
+using System.Text.Json;
+
+namespace PerfTestKit.Collector.Tests;
+
+/// <summary>
+/// The package as a user meets it: packed into a local feed, referenced by fresh NUnit and xUnit projects outside
+/// the repository, run with the real `dotnet test` under the real perf.
+/// </summary>
+public class EndToEndTests
+{
+    private static readonly Lazy<(SampleTestProjects.RunResult Run, TrxReport Trx)> NUnitCollect = new(() => RunCollect("NUnitSample", "nunit"));
+    private static readonly Lazy<(SampleTestProjects.RunResult Run, TrxReport Trx)> XUnitCollect = new(() => RunCollect("XUnitSample", "xunit"));
+
+    [OneTimeTearDown]
+    public void RemoveSampleProjects() => SampleTestProjects.CleanUp();
+
+    [Test]
+    public void Collect_attaches_a_flame_graph_and_a_gecko_profile_to_every_NUnit_test_result() => AssertPerTestAttachments(NUnitCollect.Value.Trx);
+
+    [Test]
+    public void Collect_attaches_a_flame_graph_and_a_gecko_profile_to_every_xUnit_test_result() => AssertPerTestAttachments(XUnitCollect.Value.Trx);
+
+    [Test]
+    public void Session_attachments_hold_the_index_and_a_run_profile_with_one_marker_per_test()
+    {
+        var trx = NUnitCollect.Value.Trx;
+        Assert.That(trx.SessionAttachments.Select(Path.GetFileName), Is.SupersetOf(new[] { "index.html", "run.gecko.json", "stacks.folded" }));
+        foreach (var file in trx.SessionAttachments) Assert.That(File.Exists(file), Is.True, file);
+
+        using var gecko = JsonDocument.Parse(File.ReadAllBytes(trx.SessionAttachments.Single(f => f.EndsWith("run.gecko.json", StringComparison.Ordinal))));
+        var markers = gecko.RootElement.GetProperty("threads").EnumerateArray()
+            .SelectMany(t => t.GetProperty("markers").GetProperty("data").EnumerateArray().Select(m => (Thread: t, Marker: m))).ToList();
+        Assert.That(markers, Has.Count.EqualTo(2), "one marker per test");
+        var names = markers.Select(m => m.Thread.GetProperty("stringTable")[m.Marker[0].GetInt32()].GetString()).ToList();
+        Assert.That(names, Is.EquivalentTo(new[] { "Uses_alpha", "Uses_beta" }));
+        foreach (var (_, marker) in markers)
+        {
+            Assert.That(marker[5].GetProperty("outcome").GetString(), Is.EqualTo("Passed"));
+            Assert.That(marker[2].GetDouble() - marker[1].GetDouble(), Is.InRange(200.0, 1000.0), "each test burns about 300 ms");
+        }
+
+        string index = File.ReadAllText(trx.SessionAttachments.Single(f => f.EndsWith("index.html", StringComparison.Ordinal)));
+        Assert.That(index, Does.Contain("Uses_alpha").And.Contain("Uses_beta").And.Not.Contain("https://"));
+    }
+
+    [Test]
+    public void The_PerfProfile_property_alone_profiles_a_plain_dotnet_test_and_reports_where_the_index_is()
+    {
+        string project = SampleTestProjects.Create("PropertySample", "nunit", perfProfileProperty: true);
+        var run = SampleTestProjects.DotnetTest(project, Array.Empty<string>());
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        AssertPerTestAttachments(TrxReport.Load(run.ResultsDirectory));
+        Assert.That(run.Output, Does.Contain("PerfTestKit: 2 tests profiled").And.Contain("index: ").And.Contain("HotTests::HotAlpha(int32)"));
+        string indexLine = run.Output.Split('\n').First(l => l.Contains("index: ", StringComparison.Ordinal));
+        Assert.That(File.Exists(indexLine[(indexLine.IndexOf("index: ", StringComparison.Ordinal) + 7)..].Trim()), Is.True, indexLine);
+    }
+
+    [Test]
+    public void Without_perf_the_run_passes_with_one_warning_and_no_attachments()
+    {
+        string project = SampleTestProjects.Create("NoPerfSample", "nunit", perfProfileProperty: false);
+        // A PATH with dotnet but without perf.
+        var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile" },
+            new Dictionary<string, string> { ["PATH"] = Path.GetDirectoryName(Environment.ProcessPath!) ?? "/usr/share/dotnet" });
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        Assert.That(run.Output, Does.Contain("Passed!"));
+        var warnings = run.Output.Split('\n').Where(l => l.Contains("PerfProfile: profiling is off", StringComparison.Ordinal)).ToList();
+        Assert.That(warnings, Has.Count.EqualTo(1), run.Output);
+        Assert.That(warnings[0], Does.Contain("perf"));
+        var trx = TrxReport.Load(run.ResultsDirectory);
+        Assert.That(trx.TestAttachments.Values.SelectMany(a => a), Is.Empty);
+        Assert.That(trx.SessionAttachments, Is.Empty);
+    }
+
+    private static (SampleTestProjects.RunResult, TrxReport) RunCollect(string name, string framework)
+    {
+        string project = SampleTestProjects.Create(name, framework, perfProfileProperty: false);
+        var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile" });
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        return (run, TrxReport.Load(run.ResultsDirectory));
+    }
+
+    /// <summary>Each test has both files, and its flame graph names its own hot method and not the other test's.</summary>
+    private static void AssertPerTestAttachments(TrxReport trx)
+    {
+        Assert.That(trx.TestAttachments.Keys.Select(k => k.Split('.').Last()), Is.EquivalentTo(new[] { "Uses_alpha", "Uses_beta" }));
+        foreach (var (test, files) in trx.TestAttachments)
+        {
+            Assert.That(files.Select(f => Path.GetExtension(f)), Is.EquivalentTo(new[] { ".html", ".json" }), test);
+            foreach (var file in files) Assert.That(File.Exists(file), Is.True, file);
+            var frames = TrxReport.FlameGraphFrames(files.Single(f => f.EndsWith(".flamegraph.html", StringComparison.Ordinal)));
+            bool alpha = test.EndsWith("Uses_alpha", StringComparison.Ordinal);
+            string mine = alpha ? "HotTests::HotAlpha(int32)" : "HotTests::HotBeta(int32)";
+            string other = alpha ? "HotTests::HotBeta(int32)" : "HotTests::HotAlpha(int32)";
+            Assert.That(frames, Does.Contain(mine), $"{test}'s flame graph names {mine}");
+            Assert.That(frames, Does.Not.Contain(other), $"{test}'s flame graph does not name {other}");
+            using var gecko = JsonDocument.Parse(File.ReadAllBytes(files.Single(f => f.EndsWith(".gecko.json", StringComparison.Ordinal))));
+            Assert.That(gecko.RootElement.GetProperty("meta").GetProperty("version").GetInt32(), Is.EqualTo(24));
+        }
+    }
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace PerfTestKit.Collector.Tests;
+
+/// <summary>
+/// Packs PerfTestKit into a local feed once, and writes fresh test projects outside the repository that reference
+/// it the way a user would: an NUnit and an xUnit project with one test calling HotAlpha and one calling HotBeta.
+/// </summary>
+internal static class SampleTestProjects
+{
+    public static readonly string Version = $"0.1.0-e2e{DateTime.UtcNow:yyyyMMddHHmmss}";
+    public static readonly string Root = Directory.CreateTempSubdirectory("perftestkit-e2e-").FullName;
+    private static readonly Lazy<string> FeedLazy = new(Pack);
+
+    public static string Feed => FeedLazy.Value;
+
+    public const string TestsCode = """
+        using System.Runtime.CompilerServices;
+        public class HotTests
+        {
+            [MethodImpl(MethodImplOptions.NoInlining)]
+            public static long HotAlpha(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long x = 0; while (sw.ElapsedMilliseconds < ms) for (int i = 0; i < 1000; i++) x += i * 3 ^ x; return x; }
+            [MethodImpl(MethodImplOptions.NoInlining)]
+            public static long HotBeta(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long x = 1; while (sw.ElapsedMilliseconds < ms) for (int i = 0; i < 1000; i++) x = x * 31 + i; return x; }
+        """;
+
+    /// <summary>Creates a test project; <paramref name="framework"/> is "nunit" or "xunit".</summary>
+    public static string Create(string name, string framework, bool perfProfileProperty)
+    {
+        string dir = Path.Combine(Root, name);
+        Directory.CreateDirectory(dir);
+        File.WriteAllText(Path.Combine(Root, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="perftestkit-local" value="{Feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        string packages = framework == "nunit"
+            ? """<PackageReference Include="NUnit" Version="4.4.0" /><PackageReference Include="NUnit3TestAdapter" Version="5.2.0" />"""
+            : """<PackageReference Include="xunit" Version="2.9.3" /><PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />""";
+        File.WriteAllText(Path.Combine(dir, name + ".csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+                {(perfProfileProperty ? "<PerfProfile>true</PerfProfile>" : "")}
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.11.0" />
+                {packages}
+                <PackageReference Include="PerfTestKit" Version="{Version}" />
+              </ItemGroup>
+            </Project>
+            """);
+        string attribute = framework == "nunit" ? "[NUnit.Framework.Test]" : "[Xunit.Fact]";
+        string check = framework == "nunit" ? "NUnit.Framework.Assert.That(v, NUnit.Framework.Is.Not.EqualTo(42))" : "Xunit.Assert.NotEqual(42, v)";
+        File.WriteAllText(Path.Combine(dir, "HotTests.cs"), TestsCode + $$"""
+
+                {{attribute}} public void Uses_alpha() { var v = HotAlpha(300); {{check}}; }
+                {{attribute}} public void Uses_beta() { var v = HotBeta(300); {{check}}; }
+            }
+            """);
+        return dir;
+    }
+
+    public sealed record RunResult(int ExitCode, string Output, string ResultsDirectory);
+
+    /// <summary>`dotnet test` in a project folder, with a TRX logger and its own results folder.</summary>
+    public static RunResult DotnetTest(string projectDir, IEnumerable<string> extraArgs, IDictionary<string, string>? environment = null)
+    {
+        string results = Path.Combine(projectDir, "TestResults");
+        if (Directory.Exists(results)) Directory.Delete(results, recursive: true);
+        var args = new List<string> { "test", "--logger", "trx", "--results-directory", results };
+        args.AddRange(extraArgs);
+        var (code, output) = Run("dotnet", args, projectDir, environment);
+        TestContext.Out.WriteLine(output);
+        return new RunResult(code, output, results);
+    }
+
+    private static string Pack()
+    {
+        string feed = Path.Combine(Root, "feed");
+        string project = Path.Combine(RepositoryRoot(), "src", "PerfTestKit.Package", "PerfTestKit.Package.csproj");
+        var (code, output) = Run("dotnet", new[] { "pack", project, "-c", "Release", "-o", feed, $"-p:Version={Version}" }, Root, null);
+        Assert.That(code, Is.EqualTo(0), $"dotnet pack failed:\n{output}");
+        return feed;
+    }
+
+    /// <summary>Removes the projects and this run's copy of the package from the NuGet cache.</summary>
+    public static void CleanUp()
+    {
+        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        string cached = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"), "perftestkit", Version);
+        try { if (Directory.Exists(cached)) Directory.Delete(cached, recursive: true); } catch (IOException) { }
+    }
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "PerfTestKit.sln"))) return dir.FullName;
+        }
+        throw new InvalidOperationException("PerfTestKit.sln not found");
+    }
+
+    private static (int Code, string Output) Run(string file, IEnumerable<string> args, string workingDirectory, IDictionary<string, string>? environment)
+    {
+        var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in args) info.ArgumentList.Add(a);
+        // The outer `dotnet test` sets variables for its own test host; the inner run must not inherit them.
+        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("VSTEST_", StringComparison.Ordinal) || k.StartsWith("TESTINGPLATFORM", StringComparison.Ordinal)
+            || k is "DOTNET_STARTUP_HOOKS" or "PERFTESTKIT_READY_FILE" or "MSBuildExtensionsPath" or "MSBUILD_EXE_PATH" or "MSBuildSDKsPath").ToList())
+        {
+            info.Environment.Remove(key);
+        }
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        using var process = Process.Start(info)!;
+        var output = new StringBuilder();
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(8)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{file} {string.Join(' ', args)} timed out");
+        }
+        process.WaitForExit();
+        lock (output) return (process.ExitCode, output.ToString());
+    }
+}
