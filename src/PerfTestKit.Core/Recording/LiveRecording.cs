@@ -124,6 +124,9 @@ public sealed class LiveRecording : IAsyncDisposable
         {
             return false; // perf has not written its header yet
         }
+        // perf writes its features (host, command line) only when it exits: until then, say what we know.
+        _reader.Info.Hostname ??= Environment.MachineName;
+        if (_reader.Info.CommandLine.Count == 0) _reader.Info.CommandLine = _perf.CommandLine;
         Profile = new Profile { Source = DataPath, Session = _reader.Info, Events = _reader.Attributes };
         _builder = new ProfileBuilder(Profile, _symbolizer);
         return true;

@@ -70,6 +70,9 @@ public sealed class PerfSession : IAsyncDisposable
 
     public PerfRecordOptions Options { get; }
     public int ProcessId { get; }
+
+    /// <summary>The perf command line, as perf itself records it in CMDLINE.</summary>
+    public IReadOnlyList<string> CommandLine { get; private init; } = Array.Empty<string>();
     public bool HasExited => _run.IsCompleted;
 
     /// <summary>What perf printed on stderr so far (its errors and its summary).</summary>
@@ -88,7 +91,10 @@ public sealed class PerfSession : IAsyncDisposable
             .WithStandardErrorPipe(PipeTarget.ToDelegate(line => { lock (stderr) stderr.AppendLine(line); }))
             .WithValidation(CommandResultValidation.None)
             .ExecuteAsync(forceful.Token, graceful.Token);
-        return new PerfSession(options, task.Task, task.ProcessId, graceful, forceful, stderr);
+        return new PerfSession(options, task.Task, task.ProcessId, graceful, forceful, stderr)
+        {
+            CommandLine = new[] { options.PerfPath }.Concat(args).ToList(),
+        };
     }
 
     /// <summary>SIGINT, so perf writes its header and features; after <paramref name="timeout"/> it is killed.</summary>
