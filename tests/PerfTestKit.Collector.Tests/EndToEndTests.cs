@@ -47,12 +47,14 @@ public class EndToEndTests
     public void The_PerfProfile_property_alone_profiles_a_plain_dotnet_test_and_reports_where_the_index_is()
     {
         string project = SampleTestProjects.Create("PropertySample", "nunit", perfProfileProperty: true);
-        var run = SampleTestProjects.DotnetTest(project, Array.Empty<string>());
+        string stepSummary = Path.Combine(project, "step-summary.md");
+        var run = SampleTestProjects.DotnetTest(project, Array.Empty<string>(), new Dictionary<string, string> { ["GITHUB_STEP_SUMMARY"] = stepSummary });
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
         AssertPerTestAttachments(TrxReport.Load(run.ResultsDirectory));
         Assert.That(run.Output, Does.Contain("PerfTestKit: 2 tests profiled").And.Contain("index: ").And.Contain("HotTests::HotAlpha(int32)"));
         string indexLine = run.Output.Split('\n').First(l => l.Contains("index: ", StringComparison.Ordinal));
         Assert.That(File.Exists(indexLine[(indexLine.IndexOf("index: ", StringComparison.Ordinal) + 7)..].Trim()), Is.True, indexLine);
+        Assert.That(File.ReadAllText(stepSummary), Does.Contain("| Test | Duration (ms) | Samples | Hottest frame |").And.Contain("Uses_alpha"));
     }
 
     [Test]

@@ -15,6 +15,12 @@ internal static class SampleTestProjects
 
     public static string Feed => FeedLazy.Value;
 
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
     public const string TestsCode = """
         using System.Runtime.CompilerServices;
         public class HotTests
@@ -84,7 +90,9 @@ internal static class SampleTestProjects
     {
         string feed = Path.Combine(Root, "feed");
         string project = Path.Combine(RepositoryRoot(), "src", "PerfTestKit.Package", "PerfTestKit.Package.csproj");
-        var (code, output) = Run("dotnet", new[] { "pack", project, "-c", "Release", "-o", feed, $"-p:Version={Version}" }, Root, null);
+        // --no-build: the solution's build made the collector already; rebuilding it here with another version
+        // would replace assemblies that other test projects are using.
+        var (code, output) = Run("dotnet", new[] { "pack", project, "--no-build", "-c", Configuration, "-o", feed, $"-p:Version={Version}" }, Root, null);
         Assert.That(code, Is.EqualTo(0), $"dotnet pack failed:\n{output}");
         return feed;
     }
