@@ -39,7 +39,7 @@ public class ArtifactFileNameTests
 {
     [TestCase("Ns.Class.Method", "Ns.Class.Method")]
     [TestCase("Ns.Class.Method(\"a/b\",1)", "Ns.Class.Method(_a_b_,1)")]
-    [TestCase("../../etc/passwd", "_._etc_passwd")]
+    [TestCase("../../etc/passwd", "__.__etc_passwd")]
     [TestCase("..", "_")]
     [TestCase("a:b<c>d|e?f*g\\h", "a_b_c_d_e_f_g_h")]
     public void Test_names_become_safe_readable_file_names(string testName, string expected)
