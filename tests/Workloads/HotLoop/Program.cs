@@ -1,6 +1,6 @@
-// A .NET workload with one known hot method, for the converter's tests: it burns CPU in
-// HotLoop.Burner.SpinPrimes for the number of milliseconds given, and touches CoreLib
-// (ReadyToRun code) through string formatting and sorting on the way.
+// A .NET workload with one known hot method, for the converter's tests and benchmarks: it burns CPU in
+// HotLoop.Burner.SpinPrimes for the number of milliseconds given (on as many threads as asked, default 1),
+// and touches CoreLib (ReadyToRun code) through string formatting and sorting on the way.
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 
@@ -11,6 +11,17 @@ public static class Burner
     public static void Main(string[] args)
     {
         int millis = args.Length > 0 ? int.Parse(args[0]) : 1000;
+        int threads = args.Length > 1 ? int.Parse(args[1]) : 1;
+        long found = 0;
+        var workers = Enumerable.Range(0, threads - 1).Select(_ => new Thread(() => Interlocked.Add(ref found, Burn(millis)))).ToList();
+        workers.ForEach(t => t.Start());
+        Interlocked.Add(ref found, Burn(millis));
+        workers.ForEach(t => t.Join());
+        Console.WriteLine($"found {found}");
+    }
+
+    private static long Burn(int millis)
+    {
         var clock = Stopwatch.StartNew();
         long found = 0;
         while (clock.ElapsedMilliseconds < millis)
@@ -18,7 +29,7 @@ public static class Burner
             found += SpinPrimes(20_000);
             found += FormatAndSort(200);
         }
-        Console.WriteLine($"found {found}");
+        return found;
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
