@@ -31,6 +31,12 @@ Measure("read + decode samples", () =>
     }
     return frames;
 });
+var symbolizer = new PerfTestKit.Symbols.Symbolizer();
+Measure("load (symbols loaded)", () =>
+{
+    using var reader = PerfDataReader.Open(path);
+    return ProfileLoader.Load(reader, path, symbolizer).SampleCount;
+});
 Measure("load profile + folded", () =>
 {
     var profile = ProfileLoader.Load(path);

@@ -22,6 +22,7 @@ public sealed class ProfileBuilder
     private readonly Dictionary<ulong, int> _eventById = new();
     private int _eventsIndexed;
     private int[] _chainFrames = new int[256];
+    private readonly CallchainCache _chains = new();
 
     public ProfileBuilder(Profile profile, Symbolizer symbolizer)
     {
@@ -109,29 +110,17 @@ public sealed class ProfileBuilder
     private void AddSample(SampleRecord sample, PerfEventAttr attr)
     {
         var chain = sample.Callchain;
-        int count = 0;
+        int stack;
         if (chain.Length == 0)
         {
             // No call chain (recorded without -g): the sample's own IP is the stack, as perf's scripts do.
-            EnsureChainCapacity(1);
-            _chainFrames[count++] = ResolveFrame(sample.Pid, sample.Ip, sample.CpuMode == RecordMisc.CpuModeKernel);
+            stack = _profile.Stacks.Intern(Profile.EmptyStack, ResolveFrame(sample.Pid, sample.Ip, sample.CpuMode == RecordMisc.CpuModeKernel));
         }
-        else
+        else if (!_chains.TryGet(sample.Pid, sample.CpuMode, chain, _symbolizer.Generation, out stack))
         {
-            EnsureChainCapacity(chain.Length);
-            bool kernel = sample.CpuMode == RecordMisc.CpuModeKernel;
-            foreach (ulong address in chain)
-            {
-                if (address >= CallchainContext.Max)
-                {
-                    kernel = address == CallchainContext.Kernel;
-                    continue;
-                }
-                _chainFrames[count++] = ResolveFrame(sample.Pid, address, kernel);
-            }
+            stack = BuildStack(sample);
+            _chains.Add(sample.Pid, sample.CpuMode, chain, stack);
         }
-        int stack = Profile.EmptyStack;
-        for (int i = count - 1; i >= 0; i--) stack = _profile.Stacks.Intern(stack, _chainFrames[i]);
         int thread = Thread(sample.Pid, sample.Tid);
 
         if (sample.ReadValues is not { } values)
@@ -149,6 +138,27 @@ public sealed class ProfileBuilder
             _lastReadValue[value.Id] = value.Value;
             if (value.Value != previous) AddSampleRow(sample.Time, stack, thread, eventIndex);
         }
+    }
+
+    /// <summary>Symbolizes a call chain seen for the first time and interns it as a stack.</summary>
+    private int BuildStack(SampleRecord sample)
+    {
+        var chain = sample.Callchain;
+        EnsureChainCapacity(chain.Length);
+        int count = 0;
+        bool kernel = sample.CpuMode == RecordMisc.CpuModeKernel;
+        foreach (ulong address in chain)
+        {
+            if (address >= CallchainContext.Max)
+            {
+                kernel = address == CallchainContext.Kernel;
+                continue;
+            }
+            _chainFrames[count++] = ResolveFrame(sample.Pid, address, kernel);
+        }
+        int stack = Profile.EmptyStack;
+        for (int i = count - 1; i >= 0; i--) stack = _profile.Stacks.Intern(stack, _chainFrames[i]);
+        return stack;
     }
 
     private void AddSampleRow(ulong time, int stack, int thread, int eventIndex)

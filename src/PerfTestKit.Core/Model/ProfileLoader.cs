@@ -22,10 +22,14 @@ public static class ProfileLoader
     /// Reads every record. Damage inside the data section keeps the good part and becomes a warning;
     /// header errors and unsupported files throw <see cref="PerfFormatException"/>.
     /// </summary>
-    public static Profile Load(PerfDataReader reader, string source, SymbolizerOptions? symbols = null)
+    public static Profile Load(PerfDataReader reader, string source, SymbolizerOptions? symbols = null) =>
+        Load(reader, source, new Symbolizer(symbols));
+
+    /// <summary>Reads with a symbolizer that may already hold loaded symbols (several files of one machine).</summary>
+    public static Profile Load(PerfDataReader reader, string source, Symbolizer symbolizer)
     {
         var profile = new Profile { Source = source, Session = reader.Info, Events = reader.Attributes };
-        var builder = new ProfileBuilder(profile, new Symbolizer(symbols));
+        var builder = new ProfileBuilder(profile, symbolizer);
         while (reader.TryRead(out var record)) builder.Add(record);
         builder.Finish();
         profile.Warnings.InsertRange(0, reader.Warnings);

@@ -100,47 +100,39 @@ public sealed class ManagedSymbols
     }
 
     /// <summary>jitdump: a 40-byte header, then records {u32 id, u32 size, u64 time}; CODE_LOAD (id 0) names code.
-    /// Returns the offset after the last complete record.</summary>
+    /// Reads what was appended since <paramref name="from"/> in one go; returns the offset after the last complete record.</summary>
     public static long ReadJitDump(Stream stream, long from, SymbolTable.Builder builder)
     {
         const uint Magic = 0x4A695444;
         const uint CodeLoad = 0;
+        stream.Position = from;
+        var bytes = new byte[stream.Length - from];
+        stream.ReadExactly(bytes);
+        var span = bytes.AsSpan();
+        int at = 0;
         if (from == 0)
         {
-            Span<byte> header = stackalloc byte[40];
-            if (stream.ReadAtLeast(header, 40, throwOnEndOfStream: false) < 40 || BinaryPrimitives.ReadUInt32LittleEndian(header) != Magic)
-            {
-                return 0;
-            }
-            from = Math.Max(BinaryPrimitives.ReadUInt32LittleEndian(header[8..]), 40u);
+            if (span.Length < 40 || BinaryPrimitives.ReadUInt32LittleEndian(span) != Magic) return 0;
+            at = (int)Math.Max(BinaryPrimitives.ReadUInt32LittleEndian(span[8..]), 40u);
         }
-        long length = stream.Length;
-        stream.Position = from;
-        Span<byte> recordHeader = stackalloc byte[16];
-        byte[] body = new byte[4096];
-        while (stream.ReadAtLeast(recordHeader, 16, throwOnEndOfStream: false) == 16)
+        while (at + 16 <= span.Length)
         {
-            uint id = BinaryPrimitives.ReadUInt32LittleEndian(recordHeader);
-            uint size = BinaryPrimitives.ReadUInt32LittleEndian(recordHeader[4..]);
-            if (size < 16 || size > 64 << 20) break;
-            long next = from + size;
-            if (next > length) break; // the runtime is still writing it
+            uint id = BinaryPrimitives.ReadUInt32LittleEndian(span[at..]);
+            uint size = BinaryPrimitives.ReadUInt32LittleEndian(span[(at + 4)..]);
+            if (size < 16 || size > span.Length - at) break; // damaged, or the runtime is still writing it
             if (id == CodeLoad && size >= 16 + 40)
             {
                 // pid, tid, vma, code_addr, code_size, code_index, name\0, code bytes
-                int prefix = (int)Math.Min(size - 16, 40 + 4096);
-                if (body.Length < prefix) body = new byte[prefix];
-                if (stream.ReadAtLeast(body.AsSpan(0, prefix), prefix, throwOnEndOfStream: false) < prefix) break;
-                ulong codeAddress = BinaryPrimitives.ReadUInt64LittleEndian(body.AsSpan(16));
-                ulong codeSize = BinaryPrimitives.ReadUInt64LittleEndian(body.AsSpan(24));
-                var nameBytes = body.AsSpan(40, prefix - 40);
-                int end = nameBytes.IndexOf((byte)0);
-                if (end > 0) builder.Add(codeAddress, codeSize, Encoding.UTF8.GetString(nameBytes[..end]), rank: 0);
+                var body = span.Slice(at + 16, (int)size - 16);
+                ulong codeAddress = BinaryPrimitives.ReadUInt64LittleEndian(body[16..]);
+                ulong codeSize = BinaryPrimitives.ReadUInt64LittleEndian(body[24..]);
+                var name = body[40..];
+                int end = name.IndexOf((byte)0);
+                if (end > 0) builder.Add(codeAddress, codeSize, Encoding.UTF8.GetString(name[..end]), rank: 0);
             }
-            from = next;
-            stream.Position = from;
+            at += (int)size;
         }
-        return from;
+        return from + at;
     }
 
     private static bool TryHex(ReadOnlySpan<char> text, out ulong value)
