@@ -103,5 +103,4 @@ internal static class ReportCommand
         return ExitCode.Success;
     }
 
-    internal static string Seconds(double value) => value.ToString("F3", CultureInfo.InvariantCulture);
 }

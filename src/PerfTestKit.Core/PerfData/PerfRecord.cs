@@ -39,16 +39,4 @@ public readonly ref struct PerfRecord
         int trailer = Attr.TrailerSize;
         return trailer <= Body.Length ? Body[..^trailer] : Body;
     }
-
-    /// <summary>pid and tid from the sample_id_all trailer, or -1 when the record has none.</summary>
-    internal (int Pid, int Tid) TrailerPidTid()
-    {
-        if (!Attr.SampleIdAll || !Attr.SampleFormat.HasFlag(SampleFormat.Tid))
-        {
-            return (-1, -1);
-        }
-        var c = Cursor();
-        c.Position = Body.Length - Attr.TrailerSize;
-        return ((int)c.U32(), (int)c.U32());
-    }
 }

@@ -41,8 +41,6 @@ public sealed class TestRunProfiler : IAsyncDisposable
         _recordingStartNs = recordingStartNs;
     }
 
-    public string WorkDirectory => _workDirectory;
-
     /// <summary>Milliseconds spent in each <see cref="EndTest"/>: the profiler's cost per test.</summary>
     public IReadOnlyList<double> EndTestMilliseconds => _endTestMilliseconds;
 

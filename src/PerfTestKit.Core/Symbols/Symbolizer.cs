@@ -29,9 +29,6 @@ public sealed class Symbolizer
         _options = options ?? new SymbolizerOptions();
     }
 
-    /// <summary>Processes whose perf map or jitdump was found.</summary>
-    public int ProcessesWithManagedSymbols => _managed.Values.Count(t => t.Exists);
-
     /// <summary>Goes up each time a refresh found new managed symbols: names that were unknown may be known now.</summary>
     public int Generation { get; private set; }
 
