@@ -5,6 +5,7 @@ var root = new RootCommand("PerfTestKit: Linux perf profiles for .NET, as flame 
 {
     ReportCommand.Create(),
     RecordCommand.Create(),
+    ServeCommand.Create(),
 };
 try
 {
