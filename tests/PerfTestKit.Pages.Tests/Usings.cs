@@ -1,0 +1,3 @@
+global using NUnit.Framework;
+
+[assembly: NUnit.Framework.Parallelizable(NUnit.Framework.ParallelScope.None)]
