@@ -28,6 +28,7 @@ internal sealed class CallchainCache
     /// The stack this chain was given before. A new symbolizer <paramref name="generation"/> (names learnt while
     /// following a live recording) forgets what was known.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool TryGet(int pid, ushort cpuMode, ReadOnlySpan<ulong> chain, int generation, out int stack)
     {
         if (generation != _generation)
@@ -64,6 +65,7 @@ internal sealed class CallchainCache
         _storeUsed += chain.Length;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static ulong Hash(int pid, ushort cpuMode, ReadOnlySpan<ulong> chain)
     {
         ulong h = 0x9E3779B97F4A7C15UL ^ ((ulong)(uint)pid << 16) ^ cpuMode;

@@ -64,6 +64,7 @@ public sealed class ProfileBuilder
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddRecord(in PerfRecord record)
     {
         switch (record.Type)
@@ -141,6 +142,7 @@ public sealed class ProfileBuilder
     }
 
     /// <summary>Symbolizes a call chain seen for the first time and interns it as a stack.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int BuildStack(SampleRecord sample)
     {
         var chain = sample.Callchain;
@@ -196,6 +198,7 @@ public sealed class ProfileBuilder
         return userFrame;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int Thread(int pid, int tid)
     {
         string name = _threadNames.TryGetValue(tid, out var n) ? n : $":{tid}";

@@ -485,6 +485,7 @@ public sealed class PerfDataReader : IDisposable
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int AttrIndexOf(RecordType type, ReadOnlySpan<byte> record)
     {
         if (_attrs.Count == 1) return 0;
@@ -502,6 +503,7 @@ public sealed class PerfDataReader : IDisposable
         return _attrById.TryGetValue(ReadU64(record[idAt..]), out int index) ? index : 0;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private ulong TimeOf(RecordType type, ReadOnlySpan<byte> record, PerfEventAttr attr, out bool hasTime)
     {
         var format = attr.SampleFormat;
@@ -531,6 +533,7 @@ public sealed class PerfDataReader : IDisposable
     }
 
     /// <summary>Makes at least <paramref name="count"/> unread bytes available in the buffer; false at the end of input.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool EnsureAvailable(int count)
     {
         while (_bufferEnd - _bufferStart < count)

@@ -37,6 +37,7 @@ internal sealed class RoundSorter
 
     public int PendingCount => _pending.Count;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Enqueue(ReadOnlySpan<byte> record, ulong time, long fileOffset, int tag)
     {
         EnsureArena(record.Length);
@@ -60,6 +61,7 @@ internal sealed class RoundSorter
     /// <summary>When every record up to <paramref name="time"/> is known to have arrived: release those.</summary>
     public void ReleaseUpTo(ulong time) => Release(time);
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool TryDequeue(out ReadOnlySpan<byte> record, out ulong time, out long fileOffset, out int tag)
     {
         if (_readyIndex < _readyCount)
@@ -78,6 +80,7 @@ internal sealed class RoundSorter
         return false;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Release(ulong limit)
     {
         if (_readyIndex < _readyCount) throw new InvalidOperationException("release while records are still queued for reading");
@@ -98,7 +101,18 @@ internal sealed class RoundSorter
             }
         }
         _pending.RemoveRange(kept, _pending.Count - kept);
-        Array.Sort(_ready, 0, _readyCount, EntryComparer.Instance);
+        var ready = _ready.AsSpan(0, _readyCount);
+        // Most rounds are nearly in order already (each CPU's buffer is): check before sorting.
+        if (!IsSorted(ready)) ready.Sort(new EntryComparer());
+    }
+
+    private static bool IsSorted(ReadOnlySpan<Entry> entries)
+    {
+        for (int i = 1; i < entries.Length; i++)
+        {
+            if (entries[i].Time < entries[i - 1].Time) return false;
+        }
+        return true;
     }
 
     /// <summary>Makes room for a record; records still to be read or pending move to a fresh buffer.</summary>
@@ -130,10 +144,9 @@ internal sealed class RoundSorter
         used += e.Length;
     }
 
-    private sealed class EntryComparer : IComparer<Entry>
+    /// <summary>A struct comparer, so that the sort is specialised for it rather than calling through an interface.</summary>
+    private readonly struct EntryComparer : IComparer<Entry>
     {
-        public static readonly EntryComparer Instance = new();
-
         public int Compare(Entry x, Entry y)
         {
             int byTime = x.Time.CompareTo(y.Time);

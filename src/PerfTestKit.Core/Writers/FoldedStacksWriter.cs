@@ -22,6 +22,7 @@ public static class FoldedStacksWriter
     }
 
     /// <summary>Stack text (without the count) to samples.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Dictionary<string, int> Fold(ProfileView view)
     {
         var profile = view.Profile;
