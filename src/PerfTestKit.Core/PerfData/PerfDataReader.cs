@@ -148,7 +148,7 @@ public sealed class PerfDataReader : IDisposable
         for (int i = 0; i < 4; i++) featureBits[i] = c.U64();
         if (dataSize > 0)
         {
-            _dataEnd = (long)Math.Min(dataOffset + dataSize, (ulong)_stream.Length);
+            _dataEnd = Math.Min(End(dataOffset, dataSize), _stream.Length);
             ReadFeatures(featureBits, _dataEnd, _stream.Length);
         }
         else
@@ -235,7 +235,7 @@ public sealed class PerfDataReader : IDisposable
         }
         else
         {
-            _dataEnd = (long)Math.Min(dataOffset + dataSize, (ulong)long.MaxValue);
+            _dataEnd = End(dataOffset, dataSize);
             if (_dataEnd > length)
             {
                 _warnings.Add($"the file is truncated: its data section should end at byte {_dataEnd} but the file has {length} bytes");
@@ -253,7 +253,7 @@ public sealed class PerfDataReader : IDisposable
 
     private void ReadAttrs(ulong offset, ulong size, ulong attrSize, long fileLength)
     {
-        if (attrSize < (ulong)PerfEventAttr.MinimumSize + 16 || attrSize > 4096 || offset + size > (ulong)fileLength || size % attrSize != 0)
+        if (attrSize < (ulong)PerfEventAttr.MinimumSize + 16 || attrSize > 4096 || !FitsIn(offset, size, fileLength) || size % attrSize != 0)
         {
             throw new PerfFormatException(PerfFormatError.BadAttribute, 16, $"attribute table (entry size {attrSize}, {size} bytes at {offset}) is malformed");
         }
@@ -265,7 +265,7 @@ public sealed class PerfDataReader : IDisposable
             int perfAttrSize = (int)attrSize - 16;
             var idSection = table.AsSpan((int)(at + (ulong)perfAttrSize), 16);
             ulong idsOffset = ReadU64(idSection), idsSize = ReadU64(idSection[8..]);
-            if (idsOffset + idsSize > (ulong)fileLength || idsSize % 8 != 0 || idsSize > 1 << 24)
+            if (!FitsIn(idsOffset, idsSize, fileLength) || idsSize % 8 != 0 || idsSize > 1 << 24)
             {
                 throw new PerfFormatException(PerfFormatError.BadAttribute, (long)(offset + at), "an attribute's id array lies outside the file");
             }
@@ -310,7 +310,7 @@ public sealed class PerfDataReader : IDisposable
             index++;
             if (feature == PerfFeature.Compressed) continue; // the COMPRESSED records themselves say it
             if (!IsUsedFeature(feature)) continue;
-            if (at + size > (ulong)fileLength || size > 64 << 20)
+            if (!FitsIn(at, size, fileLength) || size > 64 << 20)
             {
                 _warnings.Add($"feature section {feature} lies outside the file; ignored");
                 continue;
@@ -574,6 +574,13 @@ public sealed class PerfDataReader : IDisposable
             total += read;
         }
     }
+
+    /// <summary>offset + size, saturated at long.MaxValue (both come from the file and may be anything).</summary>
+    private static long End(ulong offset, ulong size) =>
+        offset > long.MaxValue || size > (ulong)long.MaxValue - offset ? long.MaxValue : (long)(offset + size);
+
+    /// <summary>Whether [offset, offset + size) lies inside a file of <paramref name="length"/> bytes, without overflow.</summary>
+    private static bool FitsIn(ulong offset, ulong size, long length) => offset <= (ulong)length && size <= (ulong)length - offset;
 
     private RecordType RecordTypeOf(ReadOnlySpan<byte> record) => (RecordType)ReadU32(record);
     private ulong ReadU64(ReadOnlySpan<byte> s) => BigEndian ? BinaryPrimitives.ReadUInt64BigEndian(s) : BinaryPrimitives.ReadUInt64LittleEndian(s);
