@@ -22,27 +22,47 @@ internal static class PerfScriptOracle
                 Flush();
                 continue;
             }
-            if (!char.IsWhiteSpace(line[0]))
+            string rest;
+            if (!char.IsWhiteSpace(line[0]) || !line.TrimEnd().EndsWith(')'))
             {
                 Flush();
                 comm = line.Trim();
                 continue;
             }
+            if (comm is null)
+            {
+                // Without call chains perf prints one line a sample: "  spin   55d0c1a2 leaf_add (/tmp/spin)".
+                var fields = line.Trim();
+                int open = fields.LastIndexOf(" (", StringComparison.Ordinal);
+                var words = fields[..open].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                int ipAt = Array.FindLastIndex(words, w => w.All(Uri.IsHexDigit) && w.Length >= 3);
+                comm = string.Join(' ', words[..ipAt]);
+                rest = string.Join(' ', words[ipAt..]) + fields[open..];
+                AddFrame(rest);
+                Flush();
+                continue;
+            }
             // "\t    55d0c1a2 leaf_add (/tmp/spin)"
-            string rest = line.Trim();
-            int space = rest.IndexOf(' ');
-            rest = space < 0 ? "" : rest[(space + 1)..];
-            int open = rest.LastIndexOf(" (", StringComparison.Ordinal);
-            string symbol = open < 0 ? rest : rest[..open];
-            string dso = open < 0 ? "" : rest[(open + 2)..^1];
+            rest = line.Trim();
+            AddFrame(rest);
+        }
+        Flush();
+        return stacks;
+
+        // "55d0c1a2 leaf_add (/tmp/spin)": address, symbol, dso.
+        void AddFrame(string entry)
+        {
+            int space = entry.IndexOf(' ');
+            entry = space < 0 ? "" : entry[(space + 1)..];
+            int open = entry.LastIndexOf(" (", StringComparison.Ordinal);
+            string symbol = open < 0 ? entry : entry[..open];
+            string dso = open < 0 ? "" : entry[(open + 2)..^1];
             if (symbol == FrameInfo.UnknownName)
             {
                 symbol = $"[unknown] (in {(dso.StartsWith('/') ? Path.GetFileName(dso) : dso)})";
             }
             frames.Add(symbol);
         }
-        Flush();
-        return stacks;
 
         void Flush()
         {

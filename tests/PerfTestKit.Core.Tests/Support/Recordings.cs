@@ -12,6 +12,27 @@ public static class Recordings
     private static readonly Lazy<(string Path, int Pid)> DotNetLazy = new(RecordDotNet);
     private static readonly Dictionary<string, string> ByEvents = new();
 
+    /// <summary>
+    /// The C workload (300 ms) recorded with extra perf record arguments (e.g. no -g, --call-graph dwarf, -a);
+    /// returns the output path, or the files --switch-output made next to it.
+    /// </summary>
+    public static string NativeWith(string name, params string[] perfArgs)
+    {
+        lock (ByEvents)
+        {
+            if (ByEvents.TryGetValue(name, out var path)) return path;
+            string dir = System.IO.Path.Combine(Directory, "compat-" + name);
+            System.IO.Directory.CreateDirectory(dir);
+            path = System.IO.Path.Combine(dir, "perf.data");
+            var args = new List<string> { "record", "-q", "-k", "mono", "-F", "499", "-o", path };
+            args.AddRange(perfArgs);
+            args.AddRange(new[] { "--", NativeBinary, "300" });
+            var result = ProcessRunner.Run("perf", args);
+            Assert.That(result.ExitCode, Is.EqualTo(0), $"perf record {string.Join(' ', perfArgs)} failed: {result.StandardError}");
+            return ByEvents[name] = path;
+        }
+    }
+
     /// <summary>The C workload recorded with the given -e argument (e.g. two events, or a leader-sampled group that reads counters).</summary>
     public static string NativeWithEvents(string events)
     {
