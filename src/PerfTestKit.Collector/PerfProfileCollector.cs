@@ -40,7 +40,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         _sessionContext = environmentContext?.SessionDataCollectionContext
             ?? throw new ArgumentNullException(nameof(environmentContext), "the PerfProfile collector needs VSTest's environment context");
         _configuration = configurationElement;
-        _workDirectory = Directory.CreateTempSubdirectory("perftestkit-").FullName;
+        _workDirectory = WorkDirectories.Create();
         _readyFile = Path.Combine(_workDirectory, "ready");
 
         events.SessionStart += OnSessionStart;

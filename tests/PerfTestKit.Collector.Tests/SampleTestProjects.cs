@@ -32,7 +32,7 @@ internal static class SampleTestProjects
         """;
 
     /// <summary>Creates a test project; <paramref name="framework"/> is "nunit" or "xunit".</summary>
-    public static string Create(string name, string framework, bool perfProfileProperty)
+    public static string Create(string name, string framework, bool perfProfileProperty, string extraTests = "")
     {
         string dir = Path.Combine(Root, name);
         Directory.CreateDirectory(dir);
@@ -67,6 +67,7 @@ internal static class SampleTestProjects
 
                 {{attribute}} public void Uses_alpha() { var v = HotAlpha(300); {{check}}; }
                 {{attribute}} public void Uses_beta() { var v = HotBeta(300); {{check}}; }
+            {{extraTests}}
             }
             """);
         return dir;

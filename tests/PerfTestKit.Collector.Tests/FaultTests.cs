@@ -1,0 +1,119 @@
+using System.Diagnostics;
+
+namespace PerfTestKit.Collector.Tests;
+
+/// <summary>Faults during a profiled run: the run reports them as it would without PerfTestKit, and nothing is left behind.</summary>
+public class FaultTests
+{
+    [OneTimeTearDown]
+    public void RemoveSampleProjects() => SampleTestProjects.CleanUp();
+
+    [Test]
+    public void A_test_that_kills_its_host_is_reported_and_the_tests_that_finished_keep_their_profiles()
+    {
+        string project = SampleTestProjects.Create("CrashSample", "nunit", perfProfileProperty: false,
+            "[NUnit.Framework.Test] public void Z_kills_the_host() => System.Environment.FailFast(\"deliberate crash\");");
+        var before = PerfProcesses();
+        var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile" });
+        Assert.That(run.ExitCode, Is.Not.EqualTo(0), "the crash fails the run, as without profiling");
+        Assert.That(run.Output, Does.Contain("crash").IgnoreCase.Or.Contain("aborted").IgnoreCase);
+        // VSTest drops the crashed run's results from the TRX (NUnit had not reported them yet), but the files the
+        // collector attached for the tests it saw end are there, and the session's index lists them.
+        var flameGraphs = Directory.GetFiles(run.ResultsDirectory, "*.flamegraph.html", SearchOption.AllDirectories)
+            .Where(f => !f.Contains("/In/", StringComparison.Ordinal)).ToList();
+        Assert.That(flameGraphs, Is.Not.Empty, "the tests that finished before the crash keep their profiles");
+        foreach (var file in flameGraphs)
+        {
+            string mine = file.Contains("Uses_alpha", StringComparison.Ordinal) ? "HotTests::HotAlpha(int32)" : "HotTests::HotBeta(int32)";
+            Assert.That(TrxReport.FlameGraphFrames(file), Does.Contain(mine), file);
+        }
+        string index = Directory.GetFiles(run.ResultsDirectory, "index.html", SearchOption.AllDirectories).Single(f => !f.Contains("/In/", StringComparison.Ordinal));
+        Assert.That(File.ReadAllText(index), Does.Contain(Path.GetFileName(flameGraphs[0])));
+        Assert.That(WaitUntil(() => PerfProcesses().Except(before).Count() == 0), Is.True, "perf stopped");
+    }
+
+    [Test]
+    public void Cancelling_dotnet_test_leaves_no_perf_process_behind()
+    {
+        string project = SampleTestProjects.Create("CancelSample", "nunit", perfProfileProperty: false,
+            "[NUnit.Framework.Test] public void Z_runs_long() => HotAlpha(60_000);");
+        var build = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile", "--filter", "Name=Uses_beta" });
+        Assert.That(build.ExitCode, Is.EqualTo(0), build.Output);
+        var before = PerfProcesses();
+
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "test", "--no-build", "--collect:PerfProfile", "--filter", "Name=Z_runs_long" }) info.ArgumentList.Add(a);
+        using var dotnetTest = Process.Start(info)!;
+        dotnetTest.OutputDataReceived += (_, _) => { };
+        dotnetTest.ErrorDataReceived += (_, _) => { };
+        dotnetTest.BeginOutputReadLine();
+        dotnetTest.BeginErrorReadLine();
+        Assert.That(WaitUntil(() => PerfProcesses().Except(before).Any(), TimeSpan.FromSeconds(60)), Is.True, "perf started");
+        Thread.Sleep(1000);
+        Process.Start("kill", new[] { "-INT", dotnetTest.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })!.WaitForExit();
+        Assert.That(dotnetTest.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, "dotnet test stops on SIGINT");
+        Assert.That(WaitUntil(() => !PerfProcesses().Except(before).Any(), TimeSpan.FromSeconds(30)), Is.True,
+            "no perf process is left: " + string.Join(", ", PerfProcesses().Except(before)));
+    }
+
+    [Test]
+    public void Two_test_projects_run_together_get_their_own_recordings_and_profiles()
+    {
+        string first = SampleTestProjects.Create("FirstOfTwo", "nunit", perfProfileProperty: false);
+        string second = SampleTestProjects.Create("SecondOfTwo", "xunit", perfProfileProperty: false);
+        string solution = Path.Combine(SampleTestProjects.Root, "Both");
+        Directory.CreateDirectory(solution);
+        foreach (var command in new[] { new[] { "new", "sln", "-n", "Both", "--format", "sln" },
+                     new[] { "sln", "Both.sln", "add", Path.Combine(first, "FirstOfTwo.csproj"), Path.Combine(second, "SecondOfTwo.csproj") } })
+        {
+            var setup = Process.Start(new ProcessStartInfo("dotnet", command) { WorkingDirectory = solution })!;
+            setup.WaitForExit();
+            Assert.That(setup.ExitCode, Is.EqualTo(0));
+        }
+        var run = SampleTestProjects.DotnetTest(solution, new[] { "--collect:PerfProfile" });
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        var trxFiles = Directory.GetFiles(run.ResultsDirectory, "*.trx");
+        Assert.That(trxFiles, Has.Length.EqualTo(2), "one TRX per project");
+        var indexes = Directory.GetFiles(run.ResultsDirectory, "index.html", SearchOption.AllDirectories).Where(f => !f.Contains("/In/", StringComparison.Ordinal)).ToList();
+        Assert.That(indexes, Has.Count.EqualTo(2), "one index per project, in its own folder");
+        Assert.That(indexes.Select(Path.GetDirectoryName).Distinct().Count(), Is.EqualTo(2));
+        var flameGraphs = Directory.GetFiles(run.ResultsDirectory, "*.flamegraph.html", SearchOption.AllDirectories).Where(f => !f.Contains("/In/", StringComparison.Ordinal)).ToList();
+        Assert.That(flameGraphs, Has.Count.EqualTo(4), "two tests in each project");
+        foreach (var file in flameGraphs)
+        {
+            var frames = TrxReport.FlameGraphFrames(file);
+            bool alpha = file.Contains("Uses_alpha", StringComparison.Ordinal);
+            Assert.That(frames, Does.Contain(alpha ? "HotTests::HotAlpha(int32)" : "HotTests::HotBeta(int32)"), file);
+            Assert.That(frames, Does.Not.Contain(alpha ? "HotTests::HotBeta(int32)" : "HotTests::HotAlpha(int32)"), file);
+        }
+    }
+
+    /// <summary>perf record processes that PerfTestKit started (they write into a perftestkit- folder).</summary>
+    private static HashSet<int> PerfProcesses()
+    {
+        var found = new HashSet<int>();
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid)) continue;
+            try
+            {
+                string cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                if (cmdline.Contains("perf record", StringComparison.Ordinal) && cmdline.Contains("perftestkit-", StringComparison.Ordinal)) found.Add(pid);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return found;
+    }
+
+    private static bool WaitUntil(Func<bool> condition, TimeSpan? timeout = null)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < (timeout ?? TimeSpan.FromSeconds(15)))
+        {
+            if (condition()) return true;
+            Thread.Sleep(100);
+        }
+        return condition();
+    }
+}
