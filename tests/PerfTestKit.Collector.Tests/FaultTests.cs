@@ -33,13 +33,14 @@ public class FaultTests
     }
 
     [Test]
-    public void Cancelling_dotnet_test_leaves_no_perf_process_behind()
+    public void Cancelling_dotnet_test_leaves_no_perf_process_and_its_folder_goes_with_the_next_run()
     {
         string project = SampleTestProjects.Create("CancelSample", "nunit", perfProfileProperty: false,
             "[NUnit.Framework.Test] public void Z_runs_long() => HotAlpha(60_000);");
         var build = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile", "--filter", "Name=Uses_beta" });
         Assert.That(build.ExitCode, Is.EqualTo(0), build.Output);
         var before = PerfProcesses();
+        var foldersBefore = WorkFolders();
 
         var info = new ProcessStartInfo("dotnet") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in new[] { "test", "--no-build", "--collect:PerfProfile", "--filter", "Name=Z_runs_long" }) info.ArgumentList.Add(a);
@@ -54,7 +55,15 @@ public class FaultTests
         Assert.That(dotnetTest.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, "dotnet test stops on SIGINT");
         Assert.That(WaitUntil(() => !PerfProcesses().Except(before).Any(), TimeSpan.FromSeconds(30)), Is.True,
             "no perf process is left: " + string.Join(", ", PerfProcesses().Except(before)));
+        // The cancelled collector is killed before it can tidy up; the next profiled run removes its folder.
+        var next = SampleTestProjects.DotnetTest(project, new[] { "--no-build", "--collect:PerfProfile", "--filter", "Name=Uses_beta" });
+        Assert.That(next.ExitCode, Is.EqualTo(0), next.Output);
+        Assert.That(WorkFolders().Except(foldersBefore), Is.Empty, "no work folder is left once the next run has started");
     }
+
+    /// <summary>The collector's temporary folders (perftestkit-PID-xxxx).</summary>
+    private static HashSet<string> WorkFolders() => Directory.GetDirectories(Path.GetTempPath(), "perftestkit-*")
+        .Where(d => char.IsDigit(Path.GetFileName(d)["perftestkit-".Length])).ToHashSet();
 
     [Test]
     public void Two_test_projects_run_together_get_their_own_recordings_and_profiles()
