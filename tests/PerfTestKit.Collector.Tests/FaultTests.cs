@@ -97,6 +97,70 @@ public class FaultTests
         }
     }
 
+    [Test]
+    public void A_long_test_keeps_the_collectors_memory_flat_and_loses_nothing_perf_did_not()
+    {
+        string project = SampleTestProjects.Create("LongSample", "nunit", perfProfileProperty: false,
+            "[NUnit.Framework.Test] public void Z_runs_long() => HotAlpha(90_000);");
+        File.WriteAllText(Path.Combine(project, "keep.runsettings"),
+            "<RunSettings><DataCollectionRunSettings><DataCollectors><DataCollector friendlyName=\"PerfProfile\">" +
+            "<Configuration><KeepPerfData>true</KeepPerfData></Configuration></DataCollector></DataCollectors></DataCollectionRunSettings></RunSettings>");
+        var rss = new List<(double Seconds, long Kb)>();
+        var clock = Stopwatch.StartNew();
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested)
+            {
+                if (CollectorRssKb() is { } kb) lock (rss) rss.Add((clock.Elapsed.TotalSeconds, kb));
+                await Task.Delay(2000);
+            }
+        });
+        var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile", "--settings", "keep.runsettings", "--filter", "Name=Z_runs_long" });
+        sampling.Cancel();
+        sampler.Wait();
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+
+        List<(double Seconds, long Kb)> during;
+        lock (rss) during = rss.ToList();
+        TestContext.Out.WriteLine("collector RSS (s:KB): " + string.Join(" ", during.Select(r => $"{r.Seconds:F0}:{r.Kb}")));
+        var steady = during.Where(r => r.Seconds > 25).ToList();
+        Assert.That(steady.Count, Is.GreaterThan(10), "the collector was watched during the long test");
+        Assert.That(steady.Max(r => r.Kb) - steady.Min(r => r.Kb), Is.LessThan(64 * 1024), "memory stays flat while the test runs");
+
+        string summary = Directory.GetFiles(run.ResultsDirectory, "perftestkit-summary.json", SearchOption.AllDirectories).First(f => !f.Contains("/In/", StringComparison.Ordinal));
+        string perfData = Directory.GetFiles(run.ResultsDirectory, "perf.data", SearchOption.AllDirectories).First(f => !f.Contains("/In/", StringComparison.Ordinal));
+        using var doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(summary));
+        var info = doc.RootElement.GetProperty("summary");
+        var stats = Process.Start(new ProcessStartInfo("perf", new[] { "report", "-i", perfData, "--stats" }) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        string statsText = stats.StandardOutput.ReadToEnd();
+        stats.WaitForExit();
+        long PerfCount(string name) => statsText.Split('\n').Where(l => l.TrimStart().StartsWith(name, StringComparison.Ordinal))
+            .Select(l => long.Parse(l.Split(':')[1].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+        TestContext.Out.WriteLine($"samples: ours {info.GetProperty("samples").GetInt64()}, perf {PerfCount("SAMPLE events")}; lost: ours {info.GetProperty("lost").GetInt64()}, perf {PerfCount("LOST events")}");
+        Assert.That(info.GetProperty("samples").GetInt64(), Is.EqualTo(PerfCount("SAMPLE events")), "every sample perf wrote was read");
+        Assert.That(info.GetProperty("lost").GetInt64(), Is.GreaterThanOrEqualTo(PerfCount("LOST events")), "the lost count is shown");
+        Assert.That(doc.RootElement.GetProperty("tests")[0].GetProperty("samples").GetInt32(), Is.GreaterThan(60_000), "90 s at 999 Hz");
+    }
+
+    /// <summary>Resident memory of the VSTest datacollector process, if one runs.</summary>
+    private static long? CollectorRssKb()
+    {
+        foreach (var dir in Directory.GetDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out _)) continue;
+            try
+            {
+                if (!File.ReadAllText(Path.Combine(dir, "cmdline")).Contains("datacollector.dll", StringComparison.Ordinal)) continue;
+                string? line = File.ReadLines(Path.Combine(dir, "status")).FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
+                if (line is not null) return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException) { }
+            catch (UnauthorizedAccessException) { }
+        }
+        return null;
+    }
+
     /// <summary>perf record processes that PerfTestKit started (they write into a perftestkit- folder).</summary>
     private static HashSet<int> PerfProcesses()
     {
