@@ -40,13 +40,12 @@ public static class GeckoProfileWriter
         json.WriteStartArray("libs");
         json.WriteEndArray();
         json.WriteStartArray("threads");
-        var threads = view.Samples.GroupBy(s => (profile.SampleThread(s).Pid, profile.SampleThread(s).Tid))
-            .OrderBy(g => g.Key.Pid).ThenBy(g => g.Key.Tid).ToList();
-        int markerThread = threads.FindIndex(g => g.Key.Pid == g.Key.Tid);
+        var threads = SamplesByThread(view);
+        int markerThread = threads.FindIndex(g => g.Pid == g.Tid);
         if (markerThread < 0) markerThread = 0;
         for (int i = 0; i < threads.Count; i++)
         {
-            WriteThread(json, profile, threads[i].ToList(), zeroNs, i == markerThread ? options : null);
+            WriteThread(json, profile, threads[i].Samples, zeroNs, i == markerThread ? options : null);
         }
         if (threads.Count == 0 && options.Markers.Count > 0)
         {
@@ -123,15 +122,23 @@ public static class GeckoProfileWriter
         json.WriteEndObject();
     }
 
+    /// <summary>The view's samples split by thread (pid, tid), in the order threads are listed: by pid, then tid.</summary>
+    private static List<(int Pid, int Tid, List<int> Samples)> SamplesByThread(ProfileView view)
+    {
+        var profile = view.Profile;
+        var byThread = new Dictionary<(int, int), List<int>>();
+        foreach (int s in view.Samples)
+        {
+            var thread = profile.SampleThread(s);
+            if (!byThread.TryGetValue((thread.Pid, thread.Tid), out var list)) byThread[(thread.Pid, thread.Tid)] = list = new List<int>();
+            list.Add(s);
+        }
+        return byThread.Select(p => (p.Key.Item1, p.Key.Item2, p.Value)).OrderBy(t => t.Item1).ThenBy(t => t.Item2).ToList();
+    }
+
     private static void WriteThread(Utf8JsonWriter json, Profile profile, List<int> samples, ulong zeroNs, GeckoProfileOptions? markers)
     {
         var tables = new ThreadTables(profile);
-        var sampleRows = new List<(int? Stack, double TimeMs)>(samples.Count);
-        foreach (int s in samples)
-        {
-            int stack = profile.SampleStack(s);
-            sampleRows.Add((stack < 0 ? null : tables.Stack(stack), (profile.SampleTime(s) - (double)zeroNs) / 1e6));
-        }
         var thread = samples.Count > 0 ? profile.SampleThread(samples[^1]) : null;
         string processName = thread is null ? "" : profile.Threads.LastOrDefault(t => t.Pid == thread.Pid && t.Tid == thread.Pid)?.Name ?? thread.Name;
 
@@ -168,11 +175,13 @@ public static class GeckoProfileWriter
         json.WriteStartObject("samples");
         WriteSchema(json, "stack", "time", "responsiveness");
         json.WriteStartArray("data");
-        foreach (var (stack, time) in sampleRows)
+        // Samples are written as their stacks are interned: the tables written after them are complete by then.
+        foreach (int s in samples)
         {
+            int stack = profile.SampleStack(s);
             json.WriteStartArray();
-            if (stack is { } st) json.WriteNumberValue(st); else json.WriteNullValue();
-            json.WriteNumberValue(time);
+            if (stack >= 0) json.WriteNumberValue(tables.Stack(stack)); else json.WriteNullValue();
+            json.WriteNumberValue((profile.SampleTime(s) - (double)zeroNs) / 1e6);
             json.WriteNumberValue(0);
             json.WriteEndArray();
         }
