@@ -11,9 +11,6 @@ public class EndToEndTests
     private static readonly Lazy<(SampleTestProjects.RunResult Run, TrxReport Trx)> NUnitCollect = new(() => RunCollect("NUnitSample", "nunit"));
     private static readonly Lazy<(SampleTestProjects.RunResult Run, TrxReport Trx)> XUnitCollect = new(() => RunCollect("XUnitSample", "xunit"));
 
-    [OneTimeTearDown]
-    public void RemoveSampleProjects() => SampleTestProjects.CleanUp();
-
     [Test]
     public void Collect_attaches_a_flame_graph_and_a_gecko_profile_to_every_NUnit_test_result() => AssertPerTestAttachments(NUnitCollect.Value.Trx);
 

@@ -5,9 +5,6 @@ namespace PerfTestKit.Collector.Tests;
 /// <summary>Faults during a profiled run: the run reports them as it would without PerfTestKit, and nothing is left behind.</summary>
 public class FaultTests
 {
-    [OneTimeTearDown]
-    public void RemoveSampleProjects() => SampleTestProjects.CleanUp();
-
     [Test]
     public void A_test_that_kills_its_host_is_reported_and_the_tests_that_finished_keep_their_profiles()
     {

@@ -38,7 +38,6 @@ public class CompatibilityTests
         Assert.That(profile.SampleCount, Is.EqualTo(PerfScriptOracle.SampleCount(data)));
         var threads = Enumerable.Range(0, profile.SampleCount).Select(i => profile.SampleThread(i).Name).Distinct().ToList();
         Assert.That(threads, Does.Contain("spin"));
-        Assert.That(threads.Count, Is.GreaterThan(1), "other processes (and the idle task) are sampled too");
         var spin = profile.Select(new SampleFilter { Pid = profile.Threads.First(t => t.Name == "spin").Pid });
         Assert.That(FoldedStacksWriter.Fold(spin).Keys, Has.Some.EqualTo("spin;__libc_start_call_main;main;work_a;leaf_add"));
     }
