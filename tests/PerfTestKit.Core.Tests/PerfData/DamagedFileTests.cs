@@ -27,6 +27,19 @@ public class DamagedFileTests
         Assert.That(error.Offset, Is.EqualTo(0));
     }
 
+    /// <summary>Regression: found by the fuzz test; offset + size wrapped around 2^64 and passed the bounds check.</summary>
+    [Test]
+    public void An_attribute_id_array_whose_offset_wraps_around_is_a_format_error()
+    {
+        var bytes = File.ReadAllBytes(Recordings.NativeFile);
+        long attrs = (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(24));
+        long attrSize = (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(16));
+        // The first attribute's id section {offset, size} is its last 16 bytes.
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan((int)(attrs + attrSize - 16)), ulong.MaxValue - 100);
+        File.WriteAllBytes(_scratch, bytes);
+        Assert.That(Assert.Throws<PerfFormatException>(() => ProfileLoader.Load(_scratch))!.Kind, Is.EqualTo(PerfFormatError.BadAttribute));
+    }
+
     [Test]
     public void A_file_shorter_than_its_header_is_reported_as_truncated()
     {
