@@ -75,7 +75,9 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         _settings = CollectorSettings.Parse(_configuration, sources, out var errors);
         if (errors.Count > 0) Disable("the PerfProfile settings are invalid: " + string.Join("; ", errors));
         if (_disabled) return;
+        var probeClock = System.Diagnostics.Stopwatch.StartNew();
         var availability = PerfProbe.CheckAsync(_settings.PerfPath).GetAwaiter().GetResult();
+        ProfilerTrace.Write($"collector: perf probe {probeClock.Elapsed.TotalMilliseconds:F0} ms: {availability.Message}");
         if (!availability.IsAvailable) Disable(availability.Message);
         // perf starts when the test host's pid is known; tests wait for it (TestHostLaunched may come late).
         _profiler = _disabled ? Task.FromResult<TestRunProfiler?>(null) : _testHostPid.Task.ContinueWith(t => StartProfiler(t.Result), TaskScheduler.Default);
@@ -85,9 +87,12 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
 
     private TestRunProfiler? StartProfiler(int pid)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            return TestRunProfiler.Start(_settings, pid, Path.Combine(_workDirectory, $"host-{pid}"));
+            var profiler = TestRunProfiler.Start(_settings, pid, Path.Combine(_workDirectory, $"host-{pid}"));
+            ProfilerTrace.Write($"collector: perf attached to {pid} and warmed up in {clock.Elapsed.TotalMilliseconds:F0} ms");
+            return profiler;
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {
@@ -145,7 +150,9 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         try
         {
             // VSTest copies a test's files into a folder named after the test case id, next to the session's files.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var run = profiler.FinishAsync((test, file) => $"{test.Id}/{file}", "PerfTestKit profile").GetAwaiter().GetResult();
+            ProfilerTrace.Write($"collector: session end (stop perf, read the rest, write the run's files) {clock.Elapsed.TotalMilliseconds:F0} ms");
             foreach (var file in run.Files) _sink.SendFileAsync(_sessionContext, file, deleteFile: false);
             var costs = profiler.EndTestMilliseconds.Order().ToList();
             if (costs.Count > 0)
