@@ -90,7 +90,8 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            var profiler = TestRunProfiler.Start(_settings, pid, Path.Combine(_workDirectory, $"host-{pid}"));
+            // The host goes on as soon as perf records; the profiler warms up meanwhile (the host does not wait for us).
+            var profiler = TestRunProfiler.Start(_settings, pid, Path.Combine(_workDirectory, $"host-{pid}"), ReleaseTestHost);
             ProfilerTrace.Write($"collector: perf attached to {pid} and warmed up in {clock.Elapsed.TotalMilliseconds:F0} ms");
             return profiler;
         }

@@ -44,16 +44,21 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// <summary>Milliseconds spent in each <see cref="EndTest"/>: the profiler's cost per test.</summary>
     public IReadOnlyList<double> EndTestMilliseconds => _endTestMilliseconds;
 
-    /// <summary>Starts perf on the test host and returns once it records. Throws when perf cannot start.</summary>
-    public static TestRunProfiler Start(ProfilerSettings settings, int testHostPid, string workDirectory)
+    /// <summary>
+    /// Starts perf on the test host and returns once it records and the profiler is warm. Throws when perf cannot
+    /// start. <paramref name="recording"/> is called as soon as perf records, before the warm-up, so that the host can go on.
+    /// </summary>
+    public static TestRunProfiler Start(ProfilerSettings settings, int testHostPid, string workDirectory, Action? recording = null)
     {
         var options = new PerfRecordOptions { PerfPath = settings.PerfPath, Frequency = settings.Frequency, Event = settings.Event };
-        var recording = LiveRecording.Start(options, testHostPid, workDirectory, new SymbolizerOptions(), TimeSpan.FromSeconds(15));
-        // Read and name what perf wrote so far (the host's existing mappings, kernel symbols, libc's debug symbols)
-        // now, while the host still waits, rather than inside the first test's end.
-        ulong now = LiveRecording.MonotonicNow();
-        recording.CatchUp(now);
-        var profiler = new TestRunProfiler(settings, recording, workDirectory, testHostPid, now);
+        var live = LiveRecording.Start(options, testHostPid, workDirectory, new SymbolizerOptions(), TimeSpan.FromSeconds(15));
+        // No test can have started before this moment: the first test's window is searched from here.
+        ulong recordingStartNs = LiveRecording.MonotonicNow();
+        recording?.Invoke();
+        // Read and name what perf wrote so far (the host's mappings, kernel symbols, libc's debug symbols) and
+        // compile the per-test path now, rather than inside the first test's end.
+        live.CatchUp(recordingStartNs);
+        var profiler = new TestRunProfiler(settings, live, workDirectory, testHostPid, recordingStartNs);
         profiler.WarmUp();
         return profiler;
     }
@@ -118,7 +123,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
     }
 
     /// <summary>
-    /// Runs the per-test path once on what was recorded so far, while the host still waits: the collector's
+    /// Runs the per-test path once on what was recorded so far, before the first test ends: the collector's
     /// process is fresh, and compiling this code would otherwise be paid inside the first tests.
     /// </summary>
     private void WarmUp()
