@@ -1,6 +1,6 @@
 using PerfTestKit.Model;
-using PerfTestKit.PerfData;
 using PerfTestKit.Symbols;
+using PerfTestKit.Tests.Support;
 using PerfTestKit.Writers;
 
 namespace PerfTestKit.Pages.Tests;
@@ -10,9 +10,9 @@ internal static class Pages
 {
     public const string Evil = "</script><img src=x onerror=alert(1)>";
 
-    public static FrameInfo Managed(string name) => new(name, "App", FrameKind.Managed);
-    public static FrameInfo Native(string name) => new(name, "libapp.so", FrameKind.Native);
-    public static FrameInfo Kernel(string name) => new(name, KernelSymbols.KernelModule, FrameKind.Kernel);
+    public static FrameInfo Managed(string name) => SyntheticProfile.Managed(name);
+    public static FrameInfo Native(string name) => SyntheticProfile.Native(name);
+    public static FrameInfo Kernel(string name) => SyntheticProfile.Kernel(name);
 
     /// <summary>
     /// 105 samples: main;parse;parse_value 40, main;parse;read_file;sys_read 20, main;render;draw 30,
@@ -39,30 +39,7 @@ internal static class Pages
         return Create(stacks.ToArray());
     }
 
-    public static Profile Create(params (FrameInfo[] Stack, int Count)[] stacks)
-    {
-        var profile = new Profile
-        {
-            Source = "pages",
-            Session = new PerfSessionInfo(),
-            Events = new[] { new PerfEventAttr { Type = 1, Config = 0, SamplePeriodOrFrequency = 999, SampleFormat = SampleFormat.Ip, ReadFormat = ReadFormat.None, Flags = 1 << 10, Name = "cpu-clock" } },
-        };
-        profile.Threads.Add(new ThreadInfo(0, 100, 100, "app"));
-        ulong time = 1_000_000_000;
-        foreach (var (frames, count) in stacks)
-        {
-            int stack = Profile.EmptyStack;
-            foreach (var frame in frames) stack = profile.Stacks.Intern(stack, profile.Frames.Intern(frame));
-            for (int i = 0; i < count; i++)
-            {
-                profile.SampleTimes.Add(time += 1_000_000);
-                profile.SampleStacks.Add(stack);
-                profile.SampleThreads.Add(0);
-                profile.SampleEvents.Add(0);
-            }
-        }
-        return profile;
-    }
+    public static Profile Create(params (FrameInfo[] Stack, int Count)[] stacks) => SyntheticProfile.Create(stacks);
 
     public static string WriteFlameGraph(Profile profile, string directory, string name, string title)
     {
