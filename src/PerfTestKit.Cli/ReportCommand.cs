@@ -29,6 +29,12 @@ internal static class ReportCommand
         return command;
     }
 
+    private static double ProcessAge()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return (DateTime.Now - self.StartTime).TotalMilliseconds;
+    }
+
     internal sealed record ReportRequest(string Input, string Output, string Format, string? Event, int? Pid,
         double? FromSeconds, double? ToSeconds, string[]? PerfMapDirectories);
 
@@ -87,14 +93,14 @@ internal static class ReportCommand
                 ToNs = request.ToSeconds is { } t ? first + (ulong)Math.Max(0, t * 1e9) : null,
             };
         }
-        Profiling.ProfilerTrace.Write($"report: loaded {profile.SampleCount} samples in {clock.Elapsed.TotalMilliseconds:F0} ms (process up {(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms)");
+        Profiling.ProfilerTrace.Write(() => $"report: loaded {profile.SampleCount} samples in {clock.Elapsed.TotalMilliseconds:F0} ms (process up {ProcessAge():F0} ms)");
         clock.Restart();
         var view = profile.Select(filter);
         string title = Path.GetFileName(request.Input == "-" ? "stdin" : request.Input);
         try
         {
             var written = ReportWriter.Write(view, request.Output, formats, title);
-            Profiling.ProfilerTrace.Write($"report: wrote {formats} in {clock.Elapsed.TotalMilliseconds:F0} ms");
+            Profiling.ProfilerTrace.Write(() => $"report: wrote {formats} in {clock.Elapsed.TotalMilliseconds:F0} ms");
             SummaryWriter.Write(view, stdout);
             stdout.WriteLine();
             foreach (var path in written) stdout.WriteLine($"wrote {path}");

@@ -77,7 +77,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         if (_disabled) return;
         var probeClock = System.Diagnostics.Stopwatch.StartNew();
         var availability = PerfProbe.CheckAsync(_settings.PerfPath).GetAwaiter().GetResult();
-        ProfilerTrace.Write($"collector: perf probe {probeClock.Elapsed.TotalMilliseconds:F0} ms: {availability.Message}");
+        ProfilerTrace.Write(() => $"collector: perf probe {probeClock.Elapsed.TotalMilliseconds:F0} ms: {availability.Message}");
         if (!availability.IsAvailable) Disable(availability.Message);
         // perf starts when the test host's pid is known; tests wait for it (TestHostLaunched may come late).
         _profiler = _disabled ? Task.FromResult<TestRunProfiler?>(null) : _testHostPid.Task.ContinueWith(t => StartProfiler(t.Result), TaskScheduler.Default);
@@ -92,7 +92,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         {
             // The host goes on as soon as perf records; the profiler warms up meanwhile (the host does not wait for us).
             var profiler = TestRunProfiler.Start(_settings, pid, Path.Combine(_workDirectory, $"host-{pid}"), ReleaseTestHost);
-            ProfilerTrace.Write($"collector: perf attached to {pid} and warmed up in {clock.Elapsed.TotalMilliseconds:F0} ms");
+            ProfilerTrace.Write(() => $"collector: perf attached to {pid} and warmed up in {clock.Elapsed.TotalMilliseconds:F0} ms");
             return profiler;
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
@@ -153,7 +153,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
             // VSTest copies a test's files into a folder named after the test case id, next to the session's files.
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var run = profiler.FinishAsync((test, file) => $"{test.Id}/{file}", "PerfTestKit profile").GetAwaiter().GetResult();
-            ProfilerTrace.Write($"collector: session end (stop perf, read the rest, write the run's files) {clock.Elapsed.TotalMilliseconds:F0} ms");
+            ProfilerTrace.Write(() => $"collector: session end (stop perf, read the rest, write the run's files) {clock.Elapsed.TotalMilliseconds:F0} ms");
             foreach (var file in run.Files) _sink.SendFileAsync(_sessionContext, file, deleteFile: false);
             var costs = profiler.EndTestMilliseconds.Order().ToList();
             if (costs.Count > 0)

@@ -50,9 +50,6 @@ public sealed class PerfDataReader : IDisposable
     /// <summary>Things worth telling the user that did not stop the reading (e.g. the file ends early).</summary>
     public IReadOnlyList<string> Warnings => _warnings;
 
-    /// <summary>Size of the data section as the header states it; 0 while perf is still writing or was killed.</summary>
-    public long DeclaredDataSize { get; private set; }
-
     public static PerfDataReader Open(string path, PerfReaderOptions? options = null)
     {
         options ??= new PerfReaderOptions();
@@ -155,7 +152,6 @@ public sealed class PerfDataReader : IDisposable
         {
             _warnings.Add("perf ended without completing its header (killed?): read the records up to the end of the file");
         }
-        DeclaredDataSize = (long)dataSize;
         // ReadFeatures moved the stream; the buffer still holds the bytes after `resume`.
         _stream.Position = _bufferOffset + _bufferEnd;
         _following = false;
@@ -219,7 +215,6 @@ public sealed class PerfDataReader : IDisposable
             throw new PerfFormatException(PerfFormatError.TruncatedHeader, 40, $"data section offset {dataOffset} lies outside the {length}-byte file");
         }
         ReadAttrs(attrsOffset, attrsSize, attrSize, length);
-        DeclaredDataSize = (long)Math.Min(dataSize, long.MaxValue);
         if (dataSize == 0)
         {
             _dataEnd = long.MaxValue;

@@ -11,14 +11,13 @@ public static class ProfilerTrace
     private static readonly string? TracePath = Environment.GetEnvironmentVariable("PERFTESTKIT_TRACE");
     private static readonly object Gate = new();
 
-    public static bool Enabled => TracePath is not null;
-
-    public static void Write(string message)
+    /// <summary>Builds and appends the line only when tracing is on: callers sit on the per-test path.</summary>
+    public static void Write(Func<string> message)
     {
         if (TracePath is null) return;
         lock (Gate)
         {
-            try { File.AppendAllText(TracePath, $"{Stopwatch.GetTimestamp()} [{Environment.ProcessId}] {message}\n"); }
+            try { File.AppendAllText(TracePath, $"{Stopwatch.GetTimestamp()} [{Environment.ProcessId}] {message()}\n"); }
             catch (IOException) { }
         }
     }

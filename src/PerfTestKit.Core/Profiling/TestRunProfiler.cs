@@ -89,7 +89,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         var artifacts = new TestArtifacts(files, view.SampleCount);
         _tests.Add((test, artifacts, hottest));
         _endTestMilliseconds.Add(clock.Elapsed.TotalMilliseconds);
-        ProfilerTrace.Write($"end test {test.FullName}: {view.SampleCount} samples, {clock.Elapsed.TotalMilliseconds:F1} ms in all");
+        ProfilerTrace.Write(() => $"end test {test.FullName}: {view.SampleCount} samples, {clock.Elapsed.TotalMilliseconds:F1} ms in all");
         return artifacts;
     }
 
@@ -137,7 +137,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         string directory = Path.Combine(_workDirectory, "warm-up");
         WriteTestFiles(view, directory, "warm-up", new TestCaseWindow("", "warm-up", "warm-up", "None", _recordingStartNs, _recordingStartNs));
         Directory.Delete(directory, recursive: true);
-        ProfilerTrace.Write($"warm-up: {clock.Elapsed.TotalMilliseconds:F1} ms");
+        ProfilerTrace.Write(() => $"warm-up: {clock.Elapsed.TotalMilliseconds:F1} ms");
     }
 
     /// <summary>

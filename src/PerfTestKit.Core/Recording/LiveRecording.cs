@@ -82,7 +82,7 @@ public sealed class LiveRecording : IAsyncDisposable
         Drain();
         _reader!.ReleaseUpTo(untilNs);
         Drain();
-        Profiling.ProfilerTrace.Write($"catch-up: flush {flushMs:F1} ms, symbols refresh {refreshMs - flushMs:F1} ms, read {clock.Elapsed.TotalMilliseconds - refreshMs:F1} ms, {Profile.SampleCount - before} new samples");
+        Profiling.ProfilerTrace.Write(() => $"catch-up: flush {flushMs:F1} ms, symbols refresh {refreshMs - flushMs:F1} ms, read {clock.Elapsed.TotalMilliseconds - refreshMs:F1} ms, {Profile.SampleCount - before} new samples");
         return flushed;
     }
 
