@@ -9,25 +9,15 @@ namespace PerfTestKit.Collector;
 /// </summary>
 internal static class CollectorSettings
 {
-    public const string SettingsFileName = "perftestkit.settings";
-
     /// <summary>VSTest adds these itself; they are not ours to validate.</summary>
     private static readonly HashSet<string> HostElements = new(StringComparer.OrdinalIgnoreCase) { "Framework", "TargetPlatform" };
 
     public static ProfilerSettings Parse(XmlElement? configuration, IEnumerable<string> testSources, out List<string> errors)
     {
         var values = new List<KeyValuePair<string, string>>();
-        foreach (var source in testSources)
-        {
-            string file = Path.Combine(Path.GetDirectoryName(source) ?? "", SettingsFileName);
-            if (!File.Exists(file)) continue;
-            foreach (var line in File.ReadAllLines(file))
-            {
-                int equals = line.IndexOf('=');
-                if (equals > 0) values.Add(new(line[..equals], line[(equals + 1)..]));
-            }
-            break;
-        }
+        var file = testSources.Select(source => ProfilerSettingsFile.Read(Path.GetDirectoryName(source) ?? ""))
+            .FirstOrDefault(f => !ReferenceEquals(f, ProfilerSettingsFile.Empty));
+        if (file is not null) values.AddRange(file.Values);
         foreach (var node in configuration?.ChildNodes.OfType<XmlElement>() ?? Enumerable.Empty<XmlElement>())
         {
             if (HostElements.Contains(node.LocalName)) continue;

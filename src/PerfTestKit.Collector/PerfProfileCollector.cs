@@ -57,8 +57,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
     public IEnumerable<KeyValuePair<string, string>> GetTestExecutionEnvironmentVariables()
     {
         if (_disabled) return Array.Empty<KeyValuePair<string, string>>();
-        var variables = DotNetPerfEnvironment.Variables.ToList();
-        variables.Add(new("DOTNET_EnableWriteXorExecute", "0"));
+        var variables = DotNetPerfEnvironment.TestHostVariables.ToList();
         string hook = Path.Combine(Path.GetDirectoryName(typeof(PerfProfileCollector).Assembly.Location) ?? "", StartupHookAssembly);
         if (File.Exists(hook))
         {
@@ -91,7 +90,8 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         try
         {
             // The host goes on as soon as perf records; the profiler warms up meanwhile (the host does not wait for us).
-            var profiler = TestRunProfiler.Start(_settings, pid, Path.Combine(_workDirectory, $"host-{pid}"), ReleaseTestHost);
+            string hostDirectory = Path.Combine(_workDirectory, $"host-{pid}");
+            var profiler = TestRunProfiler.Start(_settings, pid, hostDirectory, Path.Combine(hostDirectory, "out"), ReleaseTestHost);
             ProfilerTrace.Write(() => $"collector: perf attached to {pid} and warmed up in {clock.Elapsed.TotalMilliseconds:F0} ms");
             return profiler;
         }
@@ -152,7 +152,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         {
             // VSTest copies a test's files into a folder named after the test case id, next to the session's files.
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            var run = profiler.FinishAsync((test, file) => $"{test.Id}/{file}", "PerfTestKit profile").GetAwaiter().GetResult();
+            var run = profiler.FinishAsync((test, file) => $"{test.Id}/{Path.GetFileName(file)}", "PerfTestKit profile").GetAwaiter().GetResult();
             ProfilerTrace.Write(() => $"collector: session end (stop perf, read the rest, write the run's files) {clock.Elapsed.TotalMilliseconds:F0} ms");
             foreach (var file in run.Files) _sink.SendFileAsync(_sessionContext, file, deleteFile: false);
             var costs = profiler.EndTestMilliseconds.Order().ToList();
@@ -178,13 +178,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
             // Attachments were copied when the session ended; what is left here is ours to remove,
             // and so are the perf map and jitdump the test host wrote because we asked it to.
             TryDelete(() => Directory.Delete(_workDirectory, recursive: true));
-            if (_testHostPid.Task.IsCompletedSuccessfully)
-            {
-                int pid = _testHostPid.Task.Result;
-                TryDelete(() => File.Delete($"/tmp/perf-{pid}.map"));
-                TryDelete(() => File.Delete($"/tmp/jit-{pid}.dump"));
-                TryDelete(() => File.Delete($"/tmp/perfinfo-{pid}.map"));
-            }
+            if (_testHostPid.Task.IsCompletedSuccessfully) DotNetPerfEnvironment.RemoveFilesWrittenBy(_testHostPid.Task.Result);
         }
         base.Dispose(disposing);
     }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using PerfTestKit.Writers;
 
 namespace PerfTestKit.Tasks;
 
@@ -49,8 +50,8 @@ public sealed class PerfProfileReport : Microsoft.Build.Utilities.Task
                 Log.LogWarning($"PerfTestKit: could not read {path}: {e.Message}");
                 continue;
             }
-            Log.LogMessage(MessageImportance.High, ReportText.Console(summary, Top));
-            AppendStepSummary(ReportText.Markdown(summary, Top));
+            Log.LogMessage(MessageImportance.High, RunReportText.Console(summary, Top));
+            AppendStepSummary(RunReportText.Markdown(summary, Top));
         }
         return true;
     }
@@ -74,15 +75,6 @@ public sealed class PerfProfileReport : Microsoft.Build.Utilities.Task
 
     private void AppendStepSummary(string markdown)
     {
-        string? path = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
-        if (string.IsNullOrEmpty(path)) return;
-        try
-        {
-            File.AppendAllText(path, markdown, new UTF8Encoding(false));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            Log.LogWarning($"PerfTestKit: could not append to GITHUB_STEP_SUMMARY ({path}): {e.Message}");
-        }
+        if (RunReportText.AppendToStepSummary(markdown) is { } error) Log.LogWarning($"PerfTestKit: {error}");
     }
 }

@@ -18,6 +18,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
     private readonly ProfilerSettings _settings;
     private readonly LiveRecording _recording;
     private readonly string _workDirectory;
+    private readonly string _outputDirectory;
     private readonly int _pid;
     private readonly List<(TestCaseWindow Test, TestArtifacts Artifacts, IReadOnlyList<HotFrame> Hottest)> _tests = new();
     private readonly List<string> _warnings = new();
@@ -32,11 +33,12 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// <summary>How many recent tests' starts bound the search for the next one (tests may overlap when run in parallel).</summary>
     private const int SearchBack = 8;
 
-    private TestRunProfiler(ProfilerSettings settings, LiveRecording recording, string workDirectory, int pid, ulong recordingStartNs)
+    private TestRunProfiler(ProfilerSettings settings, LiveRecording recording, string workDirectory, string outputDirectory, int pid, ulong recordingStartNs)
     {
         _settings = settings;
         _recording = recording;
         _workDirectory = workDirectory;
+        _outputDirectory = outputDirectory;
         _pid = pid;
         _recordingStartNs = recordingStartNs;
     }
@@ -47,8 +49,10 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// <summary>
     /// Starts perf on the test host and returns once it records and the profiler is warm. Throws when perf cannot
     /// start. <paramref name="recording"/> is called as soon as perf records, before the warm-up, so that the host can go on.
+    /// perf's file stays in <paramref name="workDirectory"/>; what users open goes to <paramref name="outputDirectory"/>:
+    /// the run's files at its top, each test's in tests/NAME/.
     /// </summary>
-    public static TestRunProfiler Start(ProfilerSettings settings, int testHostPid, string workDirectory, Action? recording = null)
+    public static TestRunProfiler Start(ProfilerSettings settings, int testHostPid, string workDirectory, string outputDirectory, Action? recording = null)
     {
         var options = new PerfRecordOptions { PerfPath = settings.PerfPath, Frequency = settings.Frequency, Event = settings.Event };
         var live = LiveRecording.Start(options, testHostPid, workDirectory, new SymbolizerOptions(), TimeSpan.FromSeconds(15));
@@ -58,7 +62,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         // Read and name what perf wrote so far (the host's mappings, kernel symbols, libc's debug symbols) and
         // compile the per-test path now, rather than inside the first test's end.
         live.CatchUp(recordingStartNs);
-        var profiler = new TestRunProfiler(settings, live, workDirectory, testHostPid, recordingStartNs);
+        var profiler = new TestRunProfiler(settings, live, workDirectory, outputDirectory, testHostPid, recordingStartNs);
         profiler.WarmUp();
         return profiler;
     }
@@ -80,7 +84,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         var profile = _recording.Profile;
         var (test, view) = Locate(reported, profile);
         string name = UniqueName(ArtifactFileName.From(test.FullName));
-        string directory = Path.Combine(_workDirectory, "tests", name);
+        string directory = Path.Combine(_outputDirectory, "tests", name);
         var files = WriteTestFiles(view, directory, name, test);
         var hottest = view.TopFrames(HottestFrames)
             .Select(c => new HotFrame(FoldedStacksWriter.FrameText(profile.Frames[c.Frame]), profile.Frames[c.Frame].Module, c.Self,
@@ -142,12 +146,12 @@ public sealed class TestRunProfiler : IAsyncDisposable
 
     /// <summary>
     /// Stops perf, reads the rest and writes the run's files. <paramref name="linkToTestFile"/> gives the link the
-    /// index uses for a test's file (front ends place attachments differently).
+    /// index uses for a test's file, from the test and the file's path (front ends place attachments differently).
     /// </summary>
     public async Task<RunArtifacts> FinishAsync(Func<TestCaseWindow, string, string> linkToTestFile, string title)
     {
         var profile = await _recording.StopAsync().ConfigureAwait(false);
-        string runDirectory = Path.Combine(_workDirectory, "run");
+        string runDirectory = _outputDirectory;
         Directory.CreateDirectory(runDirectory);
         var files = new List<string>();
         var view = profile.Select(new SampleFilter { Pid = _pid });
@@ -185,7 +189,12 @@ public sealed class TestRunProfiler : IAsyncDisposable
             RunIndexWriter.WriteJson(index, json);
         }
         files.Add(summaryPath);
-        if (_settings.KeepPerfData) files.Add(_recording.DataPath);
+        if (_settings.KeepPerfData)
+        {
+            string kept = Path.Combine(runDirectory, "perf.data");
+            File.Move(_recording.DataPath, kept, overwrite: true);
+            files.Add(kept);
+        }
         return new RunArtifacts(files, indexPath);
     }
 
@@ -207,7 +216,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         string? LinkTo((TestCaseWindow Test, TestArtifacts Artifacts, IReadOnlyList<HotFrame> Hottest) t, string suffix)
         {
             var file = t.Artifacts.Files.FirstOrDefault(f => f.EndsWith(suffix, StringComparison.Ordinal));
-            return file is null ? null : link(t.Test, Path.GetFileName(file));
+            return file is null ? null : link(t.Test, file);
         }
     }
 

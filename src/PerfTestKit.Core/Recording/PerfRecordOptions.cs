@@ -47,4 +47,21 @@ public static class DotNetPerfEnvironment
         ["DOTNET_PerfMapEnabled"] = "1",
         ["DOTNET_PerfMapStubGranularity"] = "2",
     };
+
+    /// <summary>
+    /// The variables a profiled test host gets: the above, and W^X off (with it on, JIT code runs from a second
+    /// mapping that perf cannot tie to the perf map).
+    /// </summary>
+    public static IReadOnlyList<KeyValuePair<string, string>> TestHostVariables { get; } =
+        Variables.Append(new("DOTNET_EnableWriteXorExecute", "0")).ToList();
+
+    /// <summary>Removes the perf map and jitdump that <paramref name="pid"/> wrote because these variables asked it to.</summary>
+    public static void RemoveFilesWrittenBy(int pid)
+    {
+        foreach (var file in new[] { $"/tmp/perf-{pid}.map", $"/tmp/jit-{pid}.dump", $"/tmp/perfinfo-{pid}.map" })
+        {
+            try { File.Delete(file); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+    }
 }

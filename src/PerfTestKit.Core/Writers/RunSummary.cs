@@ -1,9 +1,9 @@
 using System.Text.Json;
 
-namespace PerfTestKit.Tasks;
+namespace PerfTestKit.Writers;
 
-/// <summary>What the collector wrote in perftestkit-summary.json, as far as the build report needs it.</summary>
-internal sealed record RunSummary(string IndexPath, int Samples, ulong Lost, IReadOnlyList<string> Warnings, IReadOnlyList<TestSummary> Tests)
+/// <summary>What a profiled run wrote in perftestkit-summary.json, as far as the printed report needs it.</summary>
+public sealed record RunSummary(string IndexPath, int Samples, ulong Lost, IReadOnlyList<string> Warnings, IReadOnlyList<TestSummary> Tests)
 {
     public static RunSummary Read(string summaryPath)
     {
@@ -31,4 +31,4 @@ internal sealed record RunSummary(string IndexPath, int Samples, ulong Lost, IRe
     }
 }
 
-internal sealed record TestSummary(string Name, string Outcome, double DurationMs, int Samples, string? HottestFrame, double HottestPercent, string? FlameGraph);
+public sealed record TestSummary(string Name, string Outcome, double DurationMs, int Samples, string? HottestFrame, double HottestPercent, string? FlameGraph);

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 
-namespace PerfTestKit.Tasks;
+namespace PerfTestKit.Writers;
 
-/// <summary>The build report's text: a console table and the same as Markdown.</summary>
-internal static class ReportText
+/// <summary>The report printed after a profiled test run: a console table, and the same as Markdown for CI summaries.</summary>
+public static class RunReportText
 {
     public static string Console(RunSummary summary, int top)
     {
@@ -37,6 +37,25 @@ internal static class ReportText
         }
         text.AppendLine();
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Appends <paramref name="markdown"/> to the file GITHUB_STEP_SUMMARY names, when it names one (GitHub Actions
+    /// shows it on the run's page). Returns the error, if any, for the caller to report as a warning.
+    /// </summary>
+    public static string? AppendToStepSummary(string markdown)
+    {
+        string? path = Environment.GetEnvironmentVariable("GITHUB_STEP_SUMMARY");
+        if (string.IsNullOrEmpty(path)) return null;
+        try
+        {
+            File.AppendAllText(path, markdown, new UTF8Encoding(false));
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return $"could not append to GITHUB_STEP_SUMMARY ({path}): {e.Message}";
+        }
     }
 
     private static IEnumerable<TestSummary> Slowest(RunSummary summary, int top) =>

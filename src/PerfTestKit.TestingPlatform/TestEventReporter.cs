@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using Microsoft.Testing.Platform.Extensions.Messages;
+using Microsoft.Testing.Platform.Extensions.TestHost;
+using Microsoft.Testing.Platform.TestHost;
+#if MTP2
+using Microsoft.Testing.Platform.Extensions;
+using Microsoft.Testing.Platform.Services;
+#endif
+using PerfTestKit.Profiling;
+using PerfTestKit.Recording;
+
+namespace PerfTestKit.TestingPlatform;
+
+/// <summary>
+/// Inside the test host: holds the session until perf records (so the first test is not missed), then stamps each
+/// test's start and end on CLOCK_MONOTONIC as the platform reports them and appends the end to the event log.
+/// The recorder finds the test's exact window from the samples; these stamps bound the search (they come a little
+/// after the facts, as the platform delivers messages asynchronously).
+/// </summary>
+internal sealed class TestEventReporter : IDataConsumer, ITestSessionLifetimeHandler, IDisposable
+{
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly string? _logPath = Environment.GetEnvironmentVariable(TestEventLog.FileVariable);
+    private readonly string? _readyFile = Environment.GetEnvironmentVariable(TestEventLog.ReadyFileVariable);
+    private readonly Dictionary<string, ulong> _starts = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private FileStream? _log;
+
+    public string Uid => "PerfTestKit.PerfProfile.TestEvents";
+    public string Version => PerfProfileExtension.Version;
+    public string DisplayName => "PerfTestKit PerfProfile (test host)";
+    public string Description => "Tells the PerfProfile recorder when each test ran.";
+    public Type[] DataTypesConsumed => new[] { typeof(TestNodeUpdateMessage) };
+
+    /// <summary>On only in a host the recorder started (it sets the log's path).</summary>
+    public Task<bool> IsEnabledAsync() => Task.FromResult(!string.IsNullOrEmpty(_logPath));
+
+#if MTP2
+    public Task OnTestSessionStartingAsync(ITestSessionContext context) => WaitForRecorder(context.CancellationToken);
+
+    public Task OnTestSessionFinishingAsync(ITestSessionContext context) => EndSession();
+#else
+    public Task OnTestSessionStartingAsync(SessionUid sessionUid, CancellationToken cancellationToken) => WaitForRecorder(cancellationToken);
+
+    public Task OnTestSessionFinishingAsync(SessionUid sessionUid, CancellationToken cancellationToken) => EndSession();
+#endif
+
+    private Task WaitForRecorder(CancellationToken cancellationToken)
+    {
+        // The recorder creates the file once perf records, or when it gave up; never wait for long either way.
+        var clock = Stopwatch.StartNew();
+        while (!string.IsNullOrEmpty(_readyFile) && !File.Exists(_readyFile) && clock.Elapsed < ReadyTimeout && !cancellationToken.IsCancellationRequested)
+        {
+            Thread.Sleep(5);
+        }
+        lock (_gate)
+        {
+            _log = new FileStream(_logPath!, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task ConsumeAsync(IDataProducer dataProducer, IData value, CancellationToken cancellationToken)
+    {
+        ulong now = LiveRecording.MonotonicNow();
+        if (value is not TestNodeUpdateMessage { TestNode: var node }) return Task.CompletedTask;
+        var state = node.Properties.SingleOrDefault<TestNodeStateProperty>();
+        string id = node.Uid.Value;
+        lock (_gate)
+        {
+            if (state is InProgressTestNodeStateProperty)
+            {
+                _starts[id] = now;
+            }
+            else if (Outcome(state) is { } outcome && _starts.Remove(id, out ulong start))
+            {
+                Append(TestEventLog.Line(new TestCaseWindow(id, node.DisplayName, FullName(node), outcome, start, now)));
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task EndSession()
+    {
+        lock (_gate)
+        {
+            Append(TestEventLog.FinishedLine);
+            _log?.Dispose();
+            _log = null;
+        }
+        return Task.CompletedTask;
+    }
+
+    private void Append(byte[] line)
+    {
+        if (_log is null) return;
+        _log.Write(line);
+        _log.Flush();
+    }
+
+    private static string? Outcome(TestNodeStateProperty? state) => state switch
+    {
+        PassedTestNodeStateProperty => "Passed",
+        FailedTestNodeStateProperty => "Failed",
+        ErrorTestNodeStateProperty => "Error",
+        TimeoutTestNodeStateProperty => "Timeout",
+        CancelledTestNodeStateProperty => "Cancelled",
+        SkippedTestNodeStateProperty => "Skipped",
+        _ => null,
+    };
+
+    /// <summary>
+    /// "Namespace.Class.Method(args)", as the stacks name the method: the VSTest name where a bridged adapter
+    /// (NUnit, xUnit) passes it on, else the platform's method identity, else the node's id.
+    /// </summary>
+    private static string FullName(TestNode node)
+    {
+        ProfilerTrace.Write(() => $"mtp test node {node.Uid.Value}: {string.Join(" | ", node.Properties.AsEnumerable().Select(p => p.ToString()))}");
+        if (node.Properties.SingleOrDefault<TestMethodIdentifierProperty>() is { } method)
+        {
+            string type = string.IsNullOrEmpty(method.Namespace) ? method.TypeName : $"{method.Namespace}.{method.TypeName}";
+            return $"{type}.{method.MethodName}";
+        }
+        return node.Uid.Value;
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) _log?.Dispose();
+    }
+}
