@@ -31,7 +31,7 @@ internal sealed class PerfProfileCommandLine : ICommandLineOptionsProvider
     public Task<ValidationResult> ValidateOptionArgumentsAsync(CommandLineOption commandOption, string[] arguments)
     {
         ProfilerSettings.Parse(PerfProfileActivation.SplitSettings(arguments), out var errors);
-        return Task.FromResult(errors.Count == 0 ? ValidationResult.Valid() : ValidationResult.Invalid($"--{OptionName}: {string.Join("; ", errors)}"));
+        return Task.FromResult(errors.Count == 0 ? ValidationResult.Valid() : ValidationResult.Invalid(string.Join("; ", errors)));
     }
 
     public Task<ValidationResult> ValidateCommandLineOptionsAsync(ICommandLineOptions commandLineOptions) => ValidationResult.ValidTask;

@@ -31,7 +31,11 @@ internal static class SampleTestProjects
             public static long HotBeta(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long x = 1; while (sw.ElapsedMilliseconds < ms) for (int i = 0; i < 1000; i++) x = x * 31 + i; return x; }
         """;
 
-    /// <summary>Creates a test project; <paramref name="framework"/> is "nunit" or "xunit".</summary>
+    /// <summary>
+    /// Creates a test project; <paramref name="framework"/> is "nunit" or "xunit" (VSTest), or "nunit-mtp" or
+    /// "mstest-mtp": a Microsoft.Testing.Platform application in a folder whose global.json makes `dotnet test` run
+    /// it on the platform (NUnit3TestAdapter 5.2 brings MTP 1.x, MSTest 4 brings MTP 2.x).
+    /// </summary>
     public static string Create(string name, string framework, bool perfProfileProperty, string extraTests = "")
     {
         string dir = Path.Combine(Root, name);
@@ -44,26 +48,45 @@ internal static class SampleTestProjects
               </packageSources>
             </configuration>
             """);
-        string packages = framework == "nunit"
-            ? """<PackageReference Include="NUnit" Version="4.4.0" /><PackageReference Include="NUnit3TestAdapter" Version="5.2.0" />"""
-            : """<PackageReference Include="xunit" Version="2.9.3" /><PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />""";
+        string packages = framework switch
+        {
+            "nunit" => """<PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.11.0" /><PackageReference Include="NUnit" Version="4.4.0" /><PackageReference Include="NUnit3TestAdapter" Version="5.2.0" />""",
+            "xunit" => """<PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.11.0" /><PackageReference Include="xunit" Version="2.9.3" /><PackageReference Include="xunit.runner.visualstudio" Version="3.1.5" />""",
+            "nunit-mtp" => """<PackageReference Include="NUnit" Version="4.4.0" /><PackageReference Include="NUnit3TestAdapter" Version="5.2.0" />""",
+            "mstest-mtp" => """<PackageReference Include="MSTest" Version="4.5.2" />""",
+            _ => throw new ArgumentException($"unknown test framework {framework}", nameof(framework)),
+        };
+        string runner = framework switch
+        {
+            "nunit-mtp" => "<OutputType>Exe</OutputType><EnableNUnitRunner>true</EnableNUnitRunner>",
+            "mstest-mtp" => "<OutputType>Exe</OutputType><EnableMSTestRunner>true</EnableMSTestRunner>",
+            _ => "",
+        };
+        if (runner.Length > 0)
+        {
+            File.WriteAllText(Path.Combine(dir, "global.json"), """{ "test": { "runner": "Microsoft.Testing.Platform" } }""");
+        }
         File.WriteAllText(Path.Combine(dir, name + ".csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <PropertyGroup>
                 <TargetFramework>net10.0</TargetFramework>
                 <ImplicitUsings>enable</ImplicitUsings>
+                {runner}
                 {(perfProfileProperty ? "<PerfProfile>true</PerfProfile>" : "")}
               </PropertyGroup>
               <ItemGroup>
-                <PackageReference Include="Microsoft.NET.Test.Sdk" Version="18.11.0" />
                 {packages}
                 <PackageReference Include="PerfTestKit" Version="{Version}" />
               </ItemGroup>
             </Project>
             """);
-        string attribute = framework == "nunit" ? "[NUnit.Framework.Test]" : "[Xunit.Fact]";
-        string check = framework == "nunit" ? "NUnit.Framework.Assert.That(v, NUnit.Framework.Is.Not.EqualTo(42))" : "Xunit.Assert.NotEqual(42, v)";
-        File.WriteAllText(Path.Combine(dir, "HotTests.cs"), TestsCode + $$"""
+        bool mstest = framework.StartsWith("mstest", StringComparison.Ordinal);
+        string attribute = framework.StartsWith("nunit", StringComparison.Ordinal) ? "[NUnit.Framework.Test]"
+            : mstest ? "[Microsoft.VisualStudio.TestTools.UnitTesting.TestMethod]" : "[Xunit.Fact]";
+        string check = framework.StartsWith("nunit", StringComparison.Ordinal) ? "NUnit.Framework.Assert.That(v, NUnit.Framework.Is.Not.EqualTo(42))"
+            : mstest ? "Microsoft.VisualStudio.TestTools.UnitTesting.Assert.AreNotEqual(42L, v)" : "Xunit.Assert.NotEqual(42, v)";
+        string code = mstest ? TestsCode.Replace("public class HotTests", "[Microsoft.VisualStudio.TestTools.UnitTesting.TestClass]\npublic class HotTests", StringComparison.Ordinal) : TestsCode;
+        File.WriteAllText(Path.Combine(dir, "HotTests.cs"), code + $$"""
 
                 {{attribute}} public void Uses_alpha() { var v = HotAlpha(300); {{check}}; }
                 {{attribute}} public void Uses_beta() { var v = HotBeta(300); {{check}}; }
@@ -85,6 +108,23 @@ internal static class SampleTestProjects
         var (code, output) = Run("dotnet", args, projectDir, environment);
         TestContext.Out.WriteLine(output);
         return new RunResult(code, output, results);
+    }
+
+    /// <summary>
+    /// `dotnet test` of a Microsoft.Testing.Platform project (its global.json selects the platform), with its own
+    /// results folder; the files the run reports as artifacts are read off its output.
+    /// </summary>
+    public static (RunResult Run, List<string> Artifacts) DotnetTestOnTestingPlatform(string projectDir, IEnumerable<string> extraArgs, IDictionary<string, string>? environment = null)
+    {
+        string results = Path.Combine(projectDir, "TestResults");
+        if (Directory.Exists(results)) Directory.Delete(results, recursive: true);
+        var args = new List<string> { "test", "--results-directory", results };
+        args.AddRange(extraArgs);
+        var (code, output) = Run("dotnet", args, projectDir, environment);
+        TestContext.Out.WriteLine(output);
+        // "  In process file artifacts produced:" then one "    - PATH" per file.
+        var artifacts = output.Split('\n').Select(l => l.Trim()).Where(l => l.StartsWith("- /", StringComparison.Ordinal)).Select(l => l[2..]).ToList();
+        return (new RunResult(code, output, results), artifacts);
     }
 
     private static string Pack()
@@ -122,7 +162,7 @@ internal static class SampleTestProjects
         foreach (var a in args) info.ArgumentList.Add(a);
         // The outer `dotnet test` sets variables for its own test host; the inner run must not inherit them.
         foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("VSTEST_", StringComparison.Ordinal) || k.StartsWith("TESTINGPLATFORM", StringComparison.Ordinal)
-            || k is "DOTNET_STARTUP_HOOKS" or "PERFTESTKIT_READY_FILE" or "MSBuildExtensionsPath" or "MSBUILD_EXE_PATH" or "MSBuildSDKsPath").ToList())
+            || k is "DOTNET_STARTUP_HOOKS" or "PERFTESTKIT_READY_FILE" or "PERFTESTKIT_TEST_EVENTS" or "MSBuildExtensionsPath" or "MSBUILD_EXE_PATH" or "MSBuildSDKsPath").ToList())
         {
             info.Environment.Remove(key);
         }
