@@ -139,7 +139,8 @@ internal sealed class TestHostRecorder : ITestHostEnvironmentVariableProvider, I
                 Warn($"could not read the test host's events: {e.Message}");
                 return;
             }
-            foreach (var test in ended)
+            // In the order the tests started: the search for a test's samples begins where the one before ended.
+            foreach (var test in ended.OrderBy(t => t.StartNs))
             {
                 try
                 {

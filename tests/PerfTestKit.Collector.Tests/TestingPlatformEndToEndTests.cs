@@ -54,12 +54,14 @@ public class TestingPlatformEndToEndTests
     private static void AssertProfiles(List<string> artifacts)
     {
         foreach (var file in artifacts) Assert.That(File.Exists(file), Is.True, file);
+        // What the run said of itself, for the messages below.
+        string said = File.ReadAllText(artifacts.Single(a => a.EndsWith("perftestkit-summary.json", StringComparison.Ordinal)));
         foreach (var (test, mine, other) in new[] { ("Uses_alpha", "HotTests::HotAlpha(int32)", "HotTests::HotBeta(int32)"), ("Uses_beta", "HotTests::HotBeta(int32)", "HotTests::HotAlpha(int32)") })
         {
             var files = artifacts.Where(a => Path.GetFileName(a).StartsWith($"HotTests.{test}.", StringComparison.Ordinal)).ToList();
             Assert.That(files.Select(Path.GetExtension), Is.EquivalentTo(new[] { ".html", ".json" }), test);
             var frames = TrxReport.FlameGraphFrames(files.Single(f => f.EndsWith(".flamegraph.html", StringComparison.Ordinal)));
-            Assert.That(frames, Does.Contain(mine), $"{test}'s flame graph names {mine}");
+            Assert.That(frames, Does.Contain(mine), $"{test}'s flame graph names {mine}; the run's summary: {said}");
             Assert.That(frames, Does.Not.Contain(other), $"{test}'s flame graph does not name {other}");
             using var gecko = JsonDocument.Parse(File.ReadAllBytes(files.Single(f => f.EndsWith(".gecko.json", StringComparison.Ordinal))));
             Assert.That(gecko.RootElement.GetProperty("meta").GetProperty("version").GetInt32(), Is.EqualTo(24));

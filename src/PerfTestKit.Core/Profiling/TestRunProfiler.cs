@@ -20,7 +20,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
     private readonly string _workDirectory;
     private readonly string _outputDirectory;
     private readonly int _pid;
-    private readonly List<(TestCaseWindow Test, TestArtifacts Artifacts, IReadOnlyList<HotFrame> Hottest)> _tests = new();
+    private readonly List<ProfiledTest> _tests = new();
     private readonly List<string> _warnings = new();
     private readonly HashSet<string> _usedNames = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
@@ -82,16 +82,12 @@ public sealed class TestRunProfiler : IAsyncDisposable
                 : "perf did not answer a flush in time; some tests may lack samples");
         }
         var profile = _recording.Profile;
-        var (test, view) = Locate(reported, profile);
+        var (test, view, searchFrom) = Locate(reported, profile);
         string name = UniqueName(ArtifactFileName.From(test.FullName));
         string directory = Path.Combine(_outputDirectory, "tests", name);
         var files = WriteTestFiles(view, directory, name, test);
-        var hottest = view.TopFrames(HottestFrames)
-            .Select(c => new HotFrame(FoldedStacksWriter.FrameText(profile.Frames[c.Frame]), profile.Frames[c.Frame].Module, c.Self,
-                view.SampleCount == 0 ? 0 : 100.0 * c.Self / view.SampleCount))
-            .ToList();
         var artifacts = new TestArtifacts(files, view.SampleCount);
-        _tests.Add((test, artifacts, hottest));
+        _tests.Add(new ProfiledTest(test, artifacts, Hottest(profile, view), reported, searchFrom, name));
         _endTestMilliseconds.Add(clock.Elapsed.TotalMilliseconds);
         ProfilerTrace.Write(() => $"end test {test.FullName}: {view.SampleCount} samples, {clock.Elapsed.TotalMilliseconds:F1} ms in all");
         return artifacts;
@@ -101,7 +97,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// The test's window: first to last sample with its method on the stack. Where windows overlap (tests run in
     /// parallel in one host), the view keeps only the threads that ran the test.
     /// </summary>
-    private (TestCaseWindow Test, ProfileView View) Locate(TestCaseWindow reported, Profile profile)
+    private (TestCaseWindow Test, ProfileView View, ulong SearchFrom) Locate(TestCaseWindow reported, Profile profile)
     {
         // Tests in one host usually run one after another: search after the previous test's end. Once tests were
         // seen to overlap, search back over the last few tests' starts instead.
@@ -111,7 +107,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         if (located is not { } window)
         {
             var empty = reported with { StartNs = reported.EndNs, EndNs = reported.EndNs };
-            return (empty, profile.Select(new SampleFilter { FromNs = 1, ToNs = 0 }));
+            return (empty, profile.Select(new SampleFilter { FromNs = 1, ToNs = 0 }), from);
         }
         _recentStarts.Enqueue(window.StartNs);
         if (_recentStarts.Count > SearchBack) _recentStarts.Dequeue();
@@ -123,8 +119,37 @@ public sealed class TestRunProfiler : IAsyncDisposable
             _warnings.Add("tests ran in parallel in one test host: each test's profile keeps only the threads that ran its method");
         }
         var filter = new SampleFilter { FromNs = window.StartNs, ToNs = window.EndNs, Pid = _pid, Tids = _sawParallelTests ? window.Tids : null };
-        return (reported with { StartNs = window.StartNs, EndNs = window.EndNs }, profile.Select(filter));
+        return (reported with { StartNs = window.StartNs, EndNs = window.EndNs }, profile.Select(filter), from);
     }
+
+    /// <summary>
+    /// A test in whose range no sample held its method when it ended gets a second search once the recording is
+    /// complete: on a loaded machine perf may not have written its samples by then. Same range, so a test too
+    /// short to be sampled stays empty rather than borrowing another case's samples.
+    /// </summary>
+    private void SearchEmptyTestsAgain(Profile profile)
+    {
+        for (int i = 0; i < _tests.Count; i++)
+        {
+            var entry = _tests[i];
+            if (entry.Artifacts.Samples > 0) continue;
+            if (new TestMethodLocator(profile, entry.Reported.FullName).Locate(entry.SearchFrom, entry.Reported.EndNs, _pid) is not { } window) continue;
+            var view = profile.Select(new SampleFilter { FromNs = window.StartNs, ToNs = window.EndNs, Pid = _pid, Tids = _sawParallelTests ? window.Tids : null });
+            var test = entry.Reported with { StartNs = window.StartNs, EndNs = window.EndNs };
+            var files = WriteTestFiles(view, Path.Combine(_outputDirectory, "tests", entry.Name), entry.Name, test);
+            _tests[i] = entry with { Test = test, Artifacts = new TestArtifacts(files, view.SampleCount), Hottest = Hottest(profile, view) };
+            ProfilerTrace.Write(() => $"second search {test.FullName}: {view.SampleCount} samples");
+        }
+    }
+
+    private static IReadOnlyList<HotFrame> Hottest(Profile profile, ProfileView view) => view.TopFrames(HottestFrames)
+        .Select(c => new HotFrame(FoldedStacksWriter.FrameText(profile.Frames[c.Frame]), profile.Frames[c.Frame].Module, c.Self,
+            view.SampleCount == 0 ? 0 : 100.0 * c.Self / view.SampleCount))
+        .ToList();
+
+    /// <summary>A test as profiled, and what its search was (for <see cref="SearchEmptyTestsAgain"/>).</summary>
+    private sealed record ProfiledTest(TestCaseWindow Test, TestArtifacts Artifacts, IReadOnlyList<HotFrame> Hottest,
+        TestCaseWindow Reported, ulong SearchFrom, string Name);
 
     /// <summary>
     /// Runs the per-test path once on what was recorded so far, before the first test ends: the collector's
@@ -151,6 +176,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
     public async Task<RunArtifacts> FinishAsync(Func<TestCaseWindow, string, string> linkToTestFile, string title)
     {
         var profile = await _recording.StopAsync().ConfigureAwait(false);
+        SearchEmptyTestsAgain(profile);
         string runDirectory = _outputDirectory;
         Directory.CreateDirectory(runDirectory);
         var files = new List<string>();
@@ -213,7 +239,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
             _settings.Event, _settings.Frequency, view.SampleCount, profile.LostEvents + profile.LostSamples, _started,
             (DateTimeOffset.UtcNow - _started).TotalSeconds, warnings, runProfile, entries);
 
-        string? LinkTo((TestCaseWindow Test, TestArtifacts Artifacts, IReadOnlyList<HotFrame> Hottest) t, string suffix)
+        string? LinkTo(ProfiledTest t, string suffix)
         {
             var file = t.Artifacts.Files.FirstOrDefault(f => f.EndsWith(suffix, StringComparison.Ordinal));
             return file is null ? null : link(t.Test, file);
