@@ -52,11 +52,17 @@ public class FaultTests
         Assert.That(dotnetTest.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, "dotnet test stops on SIGINT");
         Assert.That(WaitUntil(() => !PerfProcesses().Except(before).Any(), TimeSpan.FromSeconds(30)), Is.True,
             "no perf process is left: " + string.Join(", ", PerfProcesses().Except(before)));
-        // The cancelled collector is killed before it can tidy up; the next profiled run removes its folder.
+        // The cancelled collector is killed before it can tidy up (it may take a moment to go); the next profiled
+        // run removes the folder of a collector that is gone, and only then.
+        var leftBehind = WorkFolders().Except(foldersBefore).ToList();
+        Assert.That(WaitUntil(() => leftBehind.All(f => !Directory.Exists($"/proc/{Owner(f)}")), TimeSpan.FromSeconds(30)), Is.True,
+            "the cancelled run's collector exits: " + string.Join(", ", leftBehind));
         var next = SampleTestProjects.DotnetTest(project, new[] { "--no-build", "--collect:PerfProfile", "--filter", "Name=Uses_beta" });
         Assert.That(next.ExitCode, Is.EqualTo(0), next.Output);
         Assert.That(WorkFolders().Except(foldersBefore), Is.Empty, "no work folder is left once the next run has started");
     }
+
+    private static string Owner(string workFolder) => Path.GetFileName(workFolder)["perftestkit-".Length..].Split('-')[0];
 
     /// <summary>The collector's temporary folders (perftestkit-PID-xxxx).</summary>
     private static HashSet<string> WorkFolders() => Directory.GetDirectories(Path.GetTempPath(), "perftestkit-*")
