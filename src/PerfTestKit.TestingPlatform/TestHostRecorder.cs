@@ -28,7 +28,6 @@ internal sealed class TestHostRecorder : ITestHostEnvironmentVariableProvider, I
     private readonly IConfiguration _configuration;
     private readonly IMessageBus _messageBus;
     private readonly IOutputDevice _output;
-    private readonly List<(TestCaseWindow Test, TestArtifacts Artifacts)> _tests = new();
     private readonly CancellationTokenSource _hostExited = new();
     private string _workDirectory = "";
     private string _outputDirectory = "";
@@ -144,7 +143,7 @@ internal sealed class TestHostRecorder : ITestHostEnvironmentVariableProvider, I
             {
                 try
                 {
-                    _tests.Add((test, profiler.EndTest(test)));
+                    profiler.EndTest(test);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
                 {
@@ -169,7 +168,7 @@ internal sealed class TestHostRecorder : ITestHostEnvironmentVariableProvider, I
             var clock = Stopwatch.StartNew();
             var run = await profiler.FinishAsync((_, file) => Path.GetRelativePath(_outputDirectory, file), "PerfTestKit profile").ConfigureAwait(false);
             ProfilerTrace.Write(() => $"mtp: session end (stop perf, read the rest, write the run's files) {clock.Elapsed.TotalMilliseconds:F0} ms");
-            await PublishAsync(run).ConfigureAwait(false);
+            await PublishAsync(profiler, run).ConfigureAwait(false);
             await ReportAsync(run).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException)
@@ -190,9 +189,9 @@ internal sealed class TestHostRecorder : ITestHostEnvironmentVariableProvider, I
     }
 
     /// <summary>Each test's files are named after the test; the run's files after what they are.</summary>
-    private async Task PublishAsync(RunArtifacts run)
+    private async Task PublishAsync(TestRunProfiler profiler, RunArtifacts run)
     {
-        foreach (var (test, artifacts) in _tests)
+        foreach (var (test, artifacts) in profiler.Tests)
         {
             foreach (var file in artifacts.Files)
             {

@@ -43,6 +43,9 @@ public sealed class TestRunProfiler : IAsyncDisposable
         _recordingStartNs = recordingStartNs;
     }
 
+    /// <summary>The tests profiled so far and their files (after <see cref="FinishAsync"/>, as its second search left them).</summary>
+    public IEnumerable<(TestCaseWindow Test, TestArtifacts Artifacts)> Tests => _tests.Select(t => (t.Test, t.Artifacts));
+
     /// <summary>Milliseconds spent in each <see cref="EndTest"/>: the profiler's cost per test.</summary>
     public IReadOnlyList<double> EndTestMilliseconds => _endTestMilliseconds;
 
@@ -84,8 +87,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         var profile = _recording.Profile;
         var (test, view, searchFrom) = Locate(reported, profile);
         string name = UniqueName(ArtifactFileName.From(test.FullName));
-        string directory = Path.Combine(_outputDirectory, "tests", name);
-        var files = WriteTestFiles(view, directory, name, test);
+        var files = WriteTestFiles(view, TestDirectory(name), name, test);
         var artifacts = new TestArtifacts(files, view.SampleCount);
         _tests.Add(new ProfiledTest(test, artifacts, Hottest(profile, view), reported, searchFrom, name));
         _endTestMilliseconds.Add(clock.Elapsed.TotalMilliseconds);
@@ -118,9 +120,14 @@ public sealed class TestRunProfiler : IAsyncDisposable
             _sawParallelTests = true;
             _warnings.Add("tests ran in parallel in one test host: each test's profile keeps only the threads that ran its method");
         }
-        var filter = new SampleFilter { FromNs = window.StartNs, ToNs = window.EndNs, Pid = _pid, Tids = _sawParallelTests ? window.Tids : null };
-        return (reported with { StartNs = window.StartNs, EndNs = window.EndNs }, profile.Select(filter), from);
+        return (reported with { StartNs = window.StartNs, EndNs = window.EndNs }, SelectWindow(profile, window), from);
     }
+
+    /// <summary>The samples of a located test: its window in this host, and only its threads once tests ran in parallel.</summary>
+    private ProfileView SelectWindow(Profile profile, (ulong StartNs, ulong EndNs, IReadOnlySet<int> Tids) window) =>
+        profile.Select(new SampleFilter { FromNs = window.StartNs, ToNs = window.EndNs, Pid = _pid, Tids = _sawParallelTests ? window.Tids : null });
+
+    private string TestDirectory(string name) => Path.Combine(_outputDirectory, "tests", name);
 
     /// <summary>
     /// A test in whose range no sample held its method when it ended gets a second search once the recording is
@@ -134,9 +141,9 @@ public sealed class TestRunProfiler : IAsyncDisposable
             var entry = _tests[i];
             if (entry.Artifacts.Samples > 0) continue;
             if (new TestMethodLocator(profile, entry.Reported.FullName).Locate(entry.SearchFrom, entry.Reported.EndNs, _pid) is not { } window) continue;
-            var view = profile.Select(new SampleFilter { FromNs = window.StartNs, ToNs = window.EndNs, Pid = _pid, Tids = _sawParallelTests ? window.Tids : null });
+            var view = SelectWindow(profile, window);
             var test = entry.Reported with { StartNs = window.StartNs, EndNs = window.EndNs };
-            var files = WriteTestFiles(view, Path.Combine(_outputDirectory, "tests", entry.Name), entry.Name, test);
+            var files = WriteTestFiles(view, TestDirectory(entry.Name), entry.Name, test);
             _tests[i] = entry with { Test = test, Artifacts = new TestArtifacts(files, view.SampleCount), Hottest = Hottest(profile, view) };
             ProfilerTrace.Write(() => $"second search {test.FullName}: {view.SampleCount} samples");
         }
