@@ -99,6 +99,7 @@ public sealed class ElfImage
         {
             return null;
         }
+        ushort machine = U16(header[18..]);
         ulong programOffset = U64(header[32..]);
         ulong sectionOffset = U64(header[40..]);
         int programEntrySize = U16(header[54..]), programCount = U16(header[56..]);
@@ -126,9 +127,12 @@ public sealed class ElfImage
             if (sections is not null)
             {
                 buildId = ReadBuildId(stream, sections, sectionEntrySize, sectionCount, length);
+                var names = SectionNames(stream, sections, sectionEntrySize, sectionCount, length);
+                var textSections = names.Select(n => n.Contains("text", StringComparison.Ordinal)).ToArray();
                 // .symtab holds everything .dynsym has and more; read .dynsym only for stripped files.
-                full = ReadSymbols(stream, sections, sectionEntrySize, sectionCount, SectionSymtab, symbols, length);
-                if (!full) ReadSymbols(stream, sections, sectionEntrySize, sectionCount, SectionDynsym, symbols, length);
+                full = ReadSymbols(stream, sections, sectionEntrySize, sectionCount, SectionSymtab, textSections, symbols, length);
+                if (!full) ReadSymbols(stream, sections, sectionEntrySize, sectionCount, SectionDynsym, textSections, symbols, length);
+                AddPltSymbols(stream, sections, sectionEntrySize, names, machine, symbols, length);
             }
         }
         return new ElfImage(symbols.Build(), full, buildId, segments.ToArray());
@@ -165,7 +169,7 @@ public sealed class ElfImage
     /// section whose name contains "text".
     /// </summary>
     private static bool ReadSymbols(Stream stream, byte[] sections, int entrySize, int count, uint wantedType,
-        SymbolTable.Builder symbols, long length)
+        bool[] textSections, SymbolTable.Builder symbols, long length)
     {
         const byte SymbolNoType = 0, SymbolObject = 1;
         const ushort SectionAbsolute = 0xfff1;
@@ -180,7 +184,6 @@ public sealed class ElfImage
             var strings = sections.AsSpan(linked * entrySize);
             var stringTable = ReadAt(stream, U64(strings[24..]), (long)U64(strings[32..]), length);
             var table = ReadAt(stream, offset, (long)size, length);
-            var textSections = TextSections(stream, sections, entrySize, count, length);
             if (stringTable is null || table is null) return false;
             int added = 0;
             for (ulong at = 0; at + symbolSize <= size; at += symbolSize)
@@ -202,10 +205,11 @@ public sealed class ElfImage
         return false;
     }
 
-    /// <summary>Which sections are code, by perf's test: the section's name contains "text".</summary>
-    private static bool[] TextSections(Stream stream, byte[] sections, int entrySize, int count, long length)
+    /// <summary>Each section's name ("" where the section-name table cannot be read).</summary>
+    private static string[] SectionNames(Stream stream, byte[] sections, int entrySize, int count, long length)
     {
-        var text = new bool[count];
+        var result = new string[count];
+        Array.Fill(result, "");
         int namesIndex = -1;
         // e_shstrndx is not at hand here: the section-name table is the STRTAB whose own name resolves to ".shstrtab".
         for (int i = 0; i < count && namesIndex < 0; i++)
@@ -215,15 +219,51 @@ public sealed class ElfImage
             var names = ReadAt(stream, U64(s[24..]), (long)U64(s[32..]), length);
             if (names is not null && CString(names, U32(s)) == ".shstrtab") namesIndex = i;
         }
-        if (namesIndex < 0) return text;
+        if (namesIndex < 0) return result;
         var ns = sections.AsSpan(namesIndex * entrySize);
         var nameTable = ReadAt(stream, U64(ns[24..]), (long)U64(ns[32..]), length);
-        if (nameTable is null) return text;
-        for (int i = 0; i < count; i++)
+        if (nameTable is null) return result;
+        for (int i = 0; i < count; i++) result[i] = CString(nameTable, U32(sections.AsSpan(i * entrySize)));
+        return result;
+    }
+
+    /// <summary>
+    /// Names for the PLT stubs, which no symbol table covers, as perf synthesises them: "name@plt" for the entry of
+    /// each .rela.plt relocation, in relocation order (entries in .plt.sec when the binary has one, as with x86 IBT).
+    /// x86-64 and AArch64 only.
+    /// </summary>
+    private static void AddPltSymbols(Stream stream, byte[] sections, int entrySize, string[] names, ushort machine,
+        SymbolTable.Builder symbols, long length)
+    {
+        const ushort MachineX86_64 = 62, MachineAArch64 = 183;
+        const uint SectionRela = 4;
+        int plt = Array.IndexOf(names, ".plt"), pltSec = Array.IndexOf(names, ".plt.sec"), relaPlt = Array.IndexOf(names, ".rela.plt");
+        if (plt < 0 || relaPlt < 0 || machine is not (MachineX86_64 or MachineAArch64)) return;
+        var pltHeader = sections.AsSpan(plt * entrySize);
+        var relaHeader = sections.AsSpan(relaPlt * entrySize);
+        if (U32(relaHeader[4..]) != SectionRela) return;
+        ulong headerSize = machine == MachineAArch64 ? 32UL : 16UL, stubSize = 16;
+        int dynsym = (int)U32(relaHeader[40..]);
+        if (dynsym <= 0 || dynsym >= names.Length) return;
+        var dynsymHeader = sections.AsSpan(dynsym * entrySize);
+        int dynstr = (int)U32(dynsymHeader[40..]);
+        if (dynstr <= 0 || dynstr >= names.Length) return;
+        var strings = ReadAt(stream, U64(sections.AsSpan(dynstr * entrySize)[24..]), (long)U64(sections.AsSpan(dynstr * entrySize)[32..]), length);
+        var dynamicSymbols = ReadAt(stream, U64(dynsymHeader[24..]), (long)U64(dynsymHeader[32..]), length);
+        var relocations = ReadAt(stream, U64(relaHeader[24..]), (long)U64(relaHeader[32..]), length);
+        if (strings is null || dynamicSymbols is null || relocations is null) return;
+
+        // The lazy-binding header gets no name (perf 6.1 gives it none either).
+        ulong first = pltSec >= 0 && machine == MachineX86_64 ? U64(sections.AsSpan(pltSec * entrySize)[16..]) : U64(pltHeader[16..]) + headerSize;
+        const int RelaSize = 24, SymbolSize = 24;
+        for (int i = 0; (i + 1) * RelaSize <= relocations.Length; i++)
         {
-            text[i] = CString(nameTable, U32(sections.AsSpan(i * entrySize))).Contains("text", StringComparison.Ordinal);
+            ulong info = U64(relocations.AsSpan(i * RelaSize + 8));
+            int symbol = (int)(info >> 32);
+            if ((symbol + 1) * SymbolSize > dynamicSymbols.Length) continue;
+            string name = CString(strings, U32(dynamicSymbols.AsSpan(symbol * SymbolSize)));
+            if (name.Length > 0) symbols.Add(first + (ulong)i * stubSize, stubSize, name + "@plt", 2);
         }
-        return text;
     }
 
     private static byte[]? ReadAt(Stream stream, ulong offset, long size, long length)

@@ -1,4 +1,5 @@
 using PerfTestKit.Symbols;
+using PerfTestKit.Tests.Support;
 
 namespace PerfTestKit.Tests.Symbols;
 
@@ -53,6 +54,25 @@ public class SymbolTests
             Assert.That(kernel.Count, Is.EqualTo(3), "zeroed addresses (kptr_restrict) are dropped");
             Assert.That(kernel.Lookup(0xffffffff81000150), Is.EqualTo(("do_thing", KernelSymbols.KernelModule)));
             Assert.That(kernel.Lookup(0xffffffffc0001010), Is.EqualTo(("mod_func", "[kvm]")));
+        });
+    }
+
+    [Test]
+    public void PLT_stubs_are_named_name_at_plt_where_objdump_puts_them()
+    {
+        // objdump -d names each stub of .plt (and .plt.sec) "<name@plt>", as perf synthesises them.
+        var disassembly = ProcessRunner.Run("objdump", new[] { "-d", "-j", ".plt", "-j", ".plt.sec", Recordings.NativeBinary });
+        var stubs = System.Text.RegularExpressions.Regex.Matches(disassembly.StandardOutput, @"^([0-9a-f]+) <([^>+]+@plt)>:$", System.Text.RegularExpressions.RegexOptions.Multiline)
+            .Select(m => (Address: Convert.ToUInt64(m.Groups[1].Value, 16), Name: m.Groups[2].Value)).ToList();
+        Assert.That(stubs, Has.Count.GreaterThanOrEqualTo(3), disassembly.StandardOutput);
+        var image = ElfImage.TryLoad(Recordings.NativeBinary)!;
+        Assert.Multiple(() =>
+        {
+            foreach (var (address, name) in stubs)
+            {
+                Assert.That(image.Symbols.Lookup(address + 4), Is.EqualTo(name), $"0x{address:x}");
+            }
+            Assert.That(stubs.Select(s => s.Name), Does.Contain("clock_gettime@plt"));
         });
     }
 
