@@ -54,6 +54,7 @@ internal sealed class TestEventReporter : IDataConsumer, ITestSessionLifetimeHan
         {
             Thread.Sleep(5);
         }
+        ProfilerTrace.Write(() => $"mtp host: waited {clock.Elapsed.TotalMilliseconds:F0} ms for the recorder, ready: {File.Exists(_readyFile)}, at {LiveRecording.MonotonicNow()}");
         lock (_gate)
         {
             _log = new FileStream(_logPath!, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);

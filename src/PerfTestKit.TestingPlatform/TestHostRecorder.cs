@@ -100,7 +100,11 @@ internal sealed class TestHostRecorder : ITestHostEnvironmentVariableProvider, I
         try
         {
             // The host goes on as soon as perf records; the profiler warms up meanwhile.
-            return TestRunProfiler.Start(_activation.Settings, _pid, Path.Combine(_workDirectory, $"host-{_pid}"), _outputDirectory, ReleaseTestHost);
+            return TestRunProfiler.Start(_activation.Settings, _pid, Path.Combine(_workDirectory, $"host-{_pid}"), _outputDirectory, () =>
+            {
+                ProfilerTrace.Write(() => $"mtp: perf records pid {_pid} at {LiveRecording.MonotonicNow()}");
+                ReleaseTestHost();
+            });
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
         {

@@ -55,7 +55,9 @@ public class TestingPlatformEndToEndTests
     {
         foreach (var file in artifacts) Assert.That(File.Exists(file), Is.True, file);
         // What the run said of itself, for the messages below.
-        string said = File.ReadAllText(artifacts.Single(a => a.EndsWith("perftestkit-summary.json", StringComparison.Ordinal)));
+        string said = File.ReadAllText(artifacts.Single(a => a.EndsWith("perftestkit-summary.json", StringComparison.Ordinal)))
+            + "; the run's heaviest stacks: " + string.Join(" | ", File.ReadAllLines(artifacts.Single(a => a.EndsWith("stacks.folded", StringComparison.Ordinal)))
+                .OrderByDescending(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)).Take(5));
         foreach (var (test, mine, other) in new[] { ("Uses_alpha", "HotTests::HotAlpha(int32)", "HotTests::HotBeta(int32)"), ("Uses_beta", "HotTests::HotBeta(int32)", "HotTests::HotAlpha(int32)") })
         {
             var files = artifacts.Where(a => Path.GetFileName(a).StartsWith($"HotTests.{test}.", StringComparison.Ordinal)).ToList();
