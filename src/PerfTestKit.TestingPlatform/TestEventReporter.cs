@@ -46,20 +46,21 @@ internal sealed class TestEventReporter : IDataConsumer, ITestSessionLifetimeHan
     public Task OnTestSessionFinishingAsync(SessionUid sessionUid, CancellationToken cancellationToken) => EndSession();
 #endif
 
-    private Task WaitForRecorder(CancellationToken cancellationToken)
+    private async Task WaitForRecorder(CancellationToken cancellationToken)
     {
         // The recorder creates the file once perf records, or when it gave up; never wait for long either way.
+        // Waiting asynchronously blocks no pool thread: a blocked pool makes the runtime start threads, and a
+        // thread started while perf attaches escapes it (LiveRecording then attaches again, at a cost).
         var clock = Stopwatch.StartNew();
         while (!string.IsNullOrEmpty(_readyFile) && !File.Exists(_readyFile) && clock.Elapsed < ReadyTimeout && !cancellationToken.IsCancellationRequested)
         {
-            Thread.Sleep(5);
+            await Task.Delay(5, CancellationToken.None).ConfigureAwait(false);
         }
         ProfilerTrace.Write(() => $"mtp host: waited {clock.Elapsed.TotalMilliseconds:F0} ms for the recorder, ready: {File.Exists(_readyFile)}, at {LiveRecording.MonotonicNow()}");
         lock (_gate)
         {
             _log = new FileStream(_logPath!, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         }
-        return Task.CompletedTask;
     }
 
     public Task ConsumeAsync(IDataProducer dataProducer, IData value, CancellationToken cancellationToken)

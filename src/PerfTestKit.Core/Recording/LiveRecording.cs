@@ -40,8 +40,36 @@ public sealed class LiveRecording : IAsyncDisposable
     /// <summary>Nanoseconds on CLOCK_MONOTONIC, the clock `perf record -k mono` stamps samples with.</summary>
     public static ulong MonotonicNow() => (ulong)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
 
-    /// <summary>Starts perf on <paramref name="pid"/> and waits until it records (it answered a ping).</summary>
+    /// <summary>
+    /// Starts perf on <paramref name="pid"/> and waits until it records (it answered a ping). `perf record -p` lists
+    /// the process's threads once, then opens its events thread by thread: a thread created in between is never
+    /// recorded (nor are its children). So when the process's threads changed while perf attached, perf starts
+    /// again, a few times at most.
+    /// </summary>
     public static LiveRecording Start(PerfRecordOptions options, int pid, string workDirectory, SymbolizerOptions? symbols, TimeSpan startTimeout)
+    {
+        const int Attempts = 3;
+        for (int attempt = 1; ; attempt++)
+        {
+            var threadsBefore = Threads(pid);
+            var recording = Attach(options, pid, workDirectory, symbols, startTimeout);
+            var threadsAfter = Threads(pid);
+            if (threadsAfter.IsSubsetOf(threadsBefore) || attempt == Attempts) return recording;
+            Profiling.ProfilerTrace.Write(() => $"threads {string.Join(",", threadsAfter.Except(threadsBefore))} appeared while perf attached to {pid}: attaching again");
+            recording.DiscardAsync().GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Stops perf without reading what it wrote (an attempt that is thrown away).</summary>
+    private async Task DiscardAsync()
+    {
+        _stopped = true;
+        await _perf.StopAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        _control.Dispose();
+        await _perf.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static LiveRecording Attach(PerfRecordOptions options, int pid, string workDirectory, SymbolizerOptions? symbols, TimeSpan startTimeout)
     {
         Directory.CreateDirectory(workDirectory);
         var control = PerfControl.Create(workDirectory);
@@ -56,6 +84,20 @@ public sealed class LiveRecording : IAsyncDisposable
             throw new InvalidOperationException($"perf record -p {pid} did not start: {reason}");
         }
         return recording;
+    }
+
+    /// <summary>The thread ids of <paramref name="pid"/> now (empty when it is gone).</summary>
+    private static HashSet<int> Threads(int pid)
+    {
+        try
+        {
+            return Directory.EnumerateDirectories($"/proc/{pid}/task")
+                .Select(d => int.TryParse(Path.GetFileName(d), out int tid) ? tid : -1).Where(t => t > 0).ToHashSet();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return new HashSet<int>();
+        }
     }
 
     /// <summary>
