@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace PerfTestKit.Model;
 
 /// <summary>A slice of a <see cref="Profile"/>: the samples one filter kept, with the aggregates writers need.</summary>
@@ -19,24 +21,33 @@ public sealed class ProfileView
 
     public int SampleCount => Samples.Count;
 
-    public int ThreadCount => Samples.Select(s => Profile.SampleThread(s).Tid).Distinct().Count();
+    public int ThreadCount => LazyInitializer.EnsureInitialized(ref _threadCount, () =>
+    {
+        var tids = new HashSet<int>();
+        foreach (int s in Samples) tids.Add(Profile.SampleThread(s).Tid);
+        return new StrongBox<int>(tids.Count);
+    }).Value;
+
+    // Computed once: several writers ask, possibly at the same time (ReportWriter runs them in parallel).
+    private StrongBox<int>? _threadCount;
+    private IReadOnlyDictionary<int, int>? _countByStack;
 
     /// <summary>From the first to the last sample, in seconds; 0 for fewer than two samples.</summary>
     public double DurationSeconds => Samples.Count < 2
         ? 0
         : (Profile.SampleTime(Samples[^1]) - Profile.SampleTime(Samples[0])) / 1e9;
 
-    /// <summary>How many samples ended in each stack.</summary>
-    public Dictionary<int, int> CountByStack()
+    /// <summary>How many samples ended in each stack (stack -1: samples without one).</summary>
+    public IReadOnlyDictionary<int, int> CountByStack() => LazyInitializer.EnsureInitialized(ref _countByStack, () =>
     {
         var counts = new Dictionary<int, int>();
         foreach (int s in Samples)
         {
             int stack = Profile.SampleStack(s);
-            counts[stack] = counts.GetValueOrDefault(stack) + 1;
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, stack, out _)++;
         }
         return counts;
-    }
+    });
 
     /// <summary>Frames by self samples (the leaf), with total samples counted once per sample even under recursion.</summary>
     public List<FrameCost> TopFrames(int count)

@@ -10,13 +10,14 @@ namespace PerfTestKit.PerfData;
 ///   so at the end of pass n+1 every event up to T(n) has arrived: flush those, keep the rest.
 /// </code>
 /// A record's bytes are copied into an arena; the arena is compacted when everything flushed has been read.
+/// A released round is a few ascending runs (one per CPU buffer drained), so it is ordered by merging those runs
+/// (stable, so equal times keep their arrival order as in perf) rather than by a general sort.
 /// </summary>
 internal sealed class RoundSorter
 {
     private struct Entry
     {
         public ulong Time;
-        public long Sequence;
         public int ArenaOffset;
         public int Length;
         public long FileOffset;
@@ -28,9 +29,9 @@ internal sealed class RoundSorter
     private int _arenaUsed;
     private readonly List<Entry> _pending = new();
     private Entry[] _ready = new Entry[1024];
+    private Entry[] _mergeScratch = new Entry[1024];
     private int _readyCount;
     private int _readyIndex;
-    private long _sequence;
     private ulong _maxTimeSeen;
     private ulong _flushLimit;
     private bool _hasFlushLimit;
@@ -42,7 +43,7 @@ internal sealed class RoundSorter
     {
         EnsureArena(record.Length);
         record.CopyTo(_arena.AsSpan(_arenaUsed));
-        _pending.Add(new Entry { Time = time, Sequence = _sequence++, ArenaOffset = _arenaUsed, Length = record.Length, FileOffset = fileOffset, Tag = tag });
+        _pending.Add(new Entry { Time = time, ArenaOffset = _arenaUsed, Length = record.Length, FileOffset = fileOffset, Tag = tag });
         _arenaUsed += record.Length;
         if (time > _maxTimeSeen) _maxTimeSeen = time;
     }
@@ -101,18 +102,60 @@ internal sealed class RoundSorter
             }
         }
         _pending.RemoveRange(kept, _pending.Count - kept);
-        var ready = _ready.AsSpan(0, _readyCount);
-        // Most rounds are nearly in order already (each CPU's buffer is): check before sorting.
-        if (!IsSorted(ready)) ready.Sort(new EntryComparer());
+        // _ready holds the entries in arrival order; most rounds are nearly in order already (each CPU's buffer is).
+        SortByTimeStable();
     }
 
-    private static bool IsSorted(ReadOnlySpan<Entry> entries)
+    /// <summary>
+    /// Bottom-up natural merge sort of _ready by time: finds the ascending runs, then merges neighbours until one
+    /// run is left. O(n log runs), and a round has about one run per CPU.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void SortByTimeStable()
     {
-        for (int i = 1; i < entries.Length; i++)
+        int n = _readyCount;
+        if (n < 2) return;
+        _runEnds.Clear();
+        for (int i = 1; i < n; i++)
         {
-            if (entries[i].Time < entries[i - 1].Time) return false;
+            if (_ready[i].Time < _ready[i - 1].Time) _runEnds.Add(i);
         }
-        return true;
+        if (_runEnds.Count == 0) return;
+        _runEnds.Add(n);
+        if (_mergeScratch.Length < _ready.Length) _mergeScratch = new Entry[_ready.Length];
+        var source = _ready;
+        var target = _mergeScratch;
+        while (_runEnds.Count > 1)
+        {
+            int start = 0, kept = 0;
+            for (int r = 0; r < _runEnds.Count; r += 2)
+            {
+                int middle = _runEnds[r];
+                int end = r + 1 < _runEnds.Count ? _runEnds[r + 1] : middle;
+                Merge(source, target, start, middle, end);
+                _runEnds[kept++] = end;
+                start = end;
+            }
+            _runEnds.RemoveRange(kept, _runEnds.Count - kept);
+            (source, target) = (target, source);
+        }
+        // The sorted entries may have ended up in the scratch array: then it becomes the ready array.
+        _mergeScratch = target;
+        _ready = source;
+    }
+
+    private readonly List<int> _runEnds = new();
+
+    /// <summary>Merges source[start, middle) and source[middle, end) into target[start, end); left wins ties.</summary>
+    private static void Merge(Entry[] source, Entry[] target, int start, int middle, int end)
+    {
+        int left = start, right = middle, to = start;
+        while (left < middle && right < end)
+        {
+            target[to++] = source[right].Time < source[left].Time ? source[right++] : source[left++];
+        }
+        if (left < middle) Array.Copy(source, left, target, to, middle - left);
+        else if (right < end) Array.Copy(source, right, target, to, end - right);
     }
 
     /// <summary>Makes room for a record; records still to be read or pending move to a fresh buffer.</summary>
@@ -142,15 +185,5 @@ internal sealed class RoundSorter
         Buffer.BlockCopy(_arena, e.ArenaOffset, _spare, used, e.Length);
         e.ArenaOffset = used;
         used += e.Length;
-    }
-
-    /// <summary>A struct comparer, so that the sort is specialised for it rather than calling through an interface.</summary>
-    private readonly struct EntryComparer : IComparer<Entry>
-    {
-        public int Compare(Entry x, Entry y)
-        {
-            int byTime = x.Time.CompareTo(y.Time);
-            return byTime != 0 ? byTime : x.Sequence.CompareTo(y.Sequence);
-        }
     }
 }

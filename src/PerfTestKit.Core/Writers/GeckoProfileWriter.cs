@@ -158,8 +158,8 @@ public static class GeckoProfileWriter
         {
             json.WriteStartArray();
             json.WriteNumberValue(tables.String(marker.Name));
-            json.WriteNumberValue((marker.StartNs - (double)zeroNs) / 1e6);
-            json.WriteNumberValue((marker.EndNs - (double)zeroNs) / 1e6);
+            WriteMilliseconds(json, (long)(marker.StartNs - zeroNs));
+            WriteMilliseconds(json, (long)(marker.EndNs - zeroNs));
             json.WriteNumberValue(1); // phase: interval
             json.WriteNumberValue(UserCategory);
             json.WriteStartObject();
@@ -181,7 +181,7 @@ public static class GeckoProfileWriter
             int stack = profile.SampleStack(s);
             json.WriteStartArray();
             if (stack >= 0) json.WriteNumberValue(tables.Stack(stack)); else json.WriteNullValue();
-            json.WriteNumberValue((profile.SampleTime(s) - (double)zeroNs) / 1e6);
+            WriteMilliseconds(json, (long)(profile.SampleTime(s) - zeroNs));
             json.WriteNumberValue(0);
             json.WriteEndArray();
         }
@@ -227,6 +227,41 @@ public static class GeckoProfileWriter
         json.WriteEndObject();
     }
 
+    /// <summary>
+    /// Writes nanoseconds as exact decimal milliseconds ("12.3456"): the same number a double division would give
+    /// to the reader, without shortest-round-trip double formatting, which was most of writing a sample.
+    /// </summary>
+    private static void WriteMilliseconds(Utf8JsonWriter json, long ns)
+    {
+        Span<byte> text = stackalloc byte[32];
+        int length = 0;
+        if (ns < 0)
+        {
+            text[length++] = (byte)'-';
+            ns = ns == long.MinValue ? long.MaxValue : -ns;
+        }
+        System.Buffers.Text.Utf8Formatter.TryFormat(ns / 1_000_000, text[length..], out int written);
+        length += written;
+        long fraction = ns % 1_000_000;
+        if (fraction != 0)
+        {
+            text[length++] = (byte)'.';
+            int digits = 6;
+            while (fraction % 10 == 0)
+            {
+                fraction /= 10;
+                digits--;
+            }
+            for (int i = digits - 1; i >= 0; i--)
+            {
+                text[length + i] = (byte)('0' + fraction % 10);
+                fraction /= 10;
+            }
+            length += digits;
+        }
+        json.WriteRawValue(text[..length], skipInputValidation: true);
+    }
+
     private static void WriteSchema(Utf8JsonWriter json, params string[] fields)
     {
         json.WriteStartObject("schema");
@@ -244,8 +279,9 @@ public static class GeckoProfileWriter
     /// <summary>A thread's own frame, stack and string tables, filled on demand from the profile's global ones.</summary>
     private sealed class ThreadTables(Profile profile)
     {
-        private readonly Dictionary<int, int> _stacks = new();
-        private readonly Dictionary<int, int> _frames = new();
+        // Global stack and frame ids are dense: arrays (0 = not yet interned, else local id + 1) beat dictionaries.
+        private int[] _stacks = new int[profile.Stacks.Count];
+        private int[] _frames = new int[profile.Frames.Count];
         private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal);
 
         public List<string> Strings { get; } = new();
@@ -254,13 +290,13 @@ public static class GeckoProfileWriter
 
         public int Stack(int globalStack)
         {
-            if (_stacks.TryGetValue(globalStack, out int local)) return local;
+            if (_stacks[globalStack] is var known and > 0) return known - 1;
             int parent = profile.Stacks.Parent(globalStack);
             int? prefix = parent < 0 ? null : Stack(parent);
             int frame = Frame(profile.Stacks.Frame(globalStack));
-            local = StackRows.Count;
+            int local = StackRows.Count;
             StackRows.Add((prefix, frame));
-            _stacks[globalStack] = local;
+            _stacks[globalStack] = local + 1;
             return local;
         }
 
@@ -277,11 +313,11 @@ public static class GeckoProfileWriter
 
         private int Frame(int globalFrame)
         {
-            if (_frames.TryGetValue(globalFrame, out int local)) return local;
+            if (_frames[globalFrame] is var known and > 0) return known - 1;
             var info = profile.Frames[globalFrame];
-            local = FrameRows.Count;
+            int local = FrameRows.Count;
             FrameRows.Add((String(info.Location), CategoryOf(info.Kind)));
-            _frames[globalFrame] = local;
+            _frames[globalFrame] = local + 1;
             return local;
         }
     }
