@@ -113,6 +113,19 @@ public sealed class PerfSession : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL: for a recording that is thrown away, so perf skips its exit work (build-ids, header).</summary>
+    public async Task KillAsync()
+    {
+        if (!_run.IsCompleted) _forceful.Cancel();
+        try
+        {
+            await _run.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);

@@ -43,11 +43,29 @@ public sealed class SymbolTable
         /// <param name="openEndLimit">End for a zero-sized last symbol (e.g. the end of its section).</param>
         public SymbolTable Build(ulong openEndLimit = ulong.MaxValue)
         {
-            // Stable: among equals the one added first wins, as in perf's symbol tree.
-            var sorted = _items.OrderBy(item => item.Start).ToList();
-            var kept = new List<Candidate>(sorted.Count);
-            foreach (var item in sorted)
+            // Stable: among equals the one added first wins, as in perf's symbol tree. Sorting bare keys with an
+            // index array takes the runtime's primitive-key path (no comparer calls), and is not stable by itself:
+            // runs of equal starts are put back into the order they were added.
+            int count = _items.Count;
+            var keys = new ulong[count];
+            var order = new int[count];
+            for (int i = 0; i < count; i++)
             {
+                keys[i] = _items[i].Start;
+                order[i] = i;
+            }
+            Array.Sort(keys, order);
+            for (int i = 0; i < count;)
+            {
+                int j = i + 1;
+                while (j < count && keys[j] == keys[i]) j++;
+                if (j - i > 1) Array.Sort(order, i, j - i);
+                i = j;
+            }
+            var kept = new List<Candidate>(count);
+            foreach (int index in order)
+            {
+                var item = _items[index];
                 if (kept.Count > 0 && kept[^1].Start == item.Start)
                 {
                     if (IsBetter(item, kept[^1])) kept[^1] = item;
