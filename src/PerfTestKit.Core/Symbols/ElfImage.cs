@@ -195,9 +195,12 @@ public sealed class ElfImage
                 ulong value = U64(symbol[8..]), symSize = U64(symbol[16..]);
                 if (kind is not (SymbolFunction or SymbolGnuIndirect or SymbolObject or SymbolNoType)) continue;
                 if (sectionIndex == 0 || sectionIndex == SectionAbsolute || sectionIndex >= count || !textSections[sectionIndex]) continue;
-                string name = CString(stringTable, U32(symbol));
-                if (name.Length == 0) continue;
-                symbols.Add(value, symSize, name, binding switch { BindingGlobal => 2, BindingWeak => 0, BindingLocal => 1, _ => 0 });
+                int nameAt = (int)Math.Min(U32(symbol), (uint)stringTable.Length);
+                int nameLength = stringTable.AsSpan(nameAt).IndexOf((byte)0);
+                if (nameLength < 0) nameLength = stringTable.Length - nameAt;
+                if (nameLength == 0) continue;
+                // The name stays bytes in the string table until a sample needs it.
+                symbols.Add(value, symSize, stringTable, nameAt, nameLength, binding switch { BindingGlobal => 2, BindingWeak => 0, BindingLocal => 1, _ => 0 });
                 added++;
             }
             return added > 0;

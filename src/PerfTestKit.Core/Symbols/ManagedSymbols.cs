@@ -84,17 +84,19 @@ public sealed class ManagedSymbols
         stream.ReadExactly(bytes);
         int end = Array.LastIndexOf(bytes, (byte)'\n');
         if (end < 0) return from;
-        foreach (var line in Encoding.UTF8.GetString(bytes, 0, end).Split('\n'))
+        // The names stay UTF-8 in this chunk (only lines, no code bytes) until a sample needs one.
+        for (int lineStart = 0; lineStart < end;)
         {
-            int first = line.IndexOf(' ');
-            if (first <= 0) continue;
-            int second = line.IndexOf(' ', first + 1);
-            if (second <= first + 1) continue;
-            if (!TryHex(line.AsSpan(0, first), out ulong start) || !TryHex(line.AsSpan(first + 1, second - first - 1), out ulong size))
+            int lineEnd = Array.IndexOf(bytes, (byte)'\n', lineStart, end - lineStart);
+            if (lineEnd < 0) lineEnd = end;
+            var line = bytes.AsSpan(lineStart, lineEnd - lineStart);
+            int first = line.IndexOf((byte)' ');
+            int second = first <= 0 ? -1 : line[(first + 1)..].IndexOf((byte)' ') + first + 1;
+            if (second > first + 1 && TryHex(line[..first], out ulong start) && TryHex(line[(first + 1)..second], out ulong size))
             {
-                continue;
+                builder.Add(start, size, bytes, lineStart + second + 1, line.Length - second - 1, rank: 1);
             }
-            builder.Add(start, size, line[(second + 1)..], rank: 1);
+            lineStart = lineEnd + 1;
         }
         return from + end + 1;
     }
@@ -115,6 +117,9 @@ public sealed class ManagedSymbols
             if (span.Length < 40 || BinaryPrimitives.ReadUInt32LittleEndian(span) != Magic) return 0;
             at = (int)Math.Max(BinaryPrimitives.ReadUInt32LittleEndian(span[8..]), 40u);
         }
+        // Names are copied out of the records (which also hold the code bytes) into one compact buffer.
+        var names = new MemoryStream();
+        var pending = new List<(ulong Address, ulong Size, int Offset, int Length)>();
         while (at + 16 <= span.Length)
         {
             uint id = BinaryPrimitives.ReadUInt32LittleEndian(span[at..]);
@@ -128,16 +133,22 @@ public sealed class ManagedSymbols
                 ulong codeSize = BinaryPrimitives.ReadUInt64LittleEndian(body[24..]);
                 var name = body[40..];
                 int end = name.IndexOf((byte)0);
-                if (end > 0) builder.Add(codeAddress, codeSize, Encoding.UTF8.GetString(name[..end]), rank: 0);
+                if (end > 0)
+                {
+                    pending.Add((codeAddress, codeSize, (int)names.Length, end));
+                    names.Write(name[..end]);
+                }
             }
             at += (int)size;
         }
+        var nameBytes = names.ToArray();
+        foreach (var (address, codeSize, offset, length) in pending) builder.Add(address, codeSize, nameBytes, offset, length, rank: 0);
         return from + at;
     }
 
-    private static bool TryHex(ReadOnlySpan<char> text, out ulong value)
+    private static bool TryHex(ReadOnlySpan<byte> text, out ulong value)
     {
-        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase)) text = text[2..];
-        return ulong.TryParse(text, NumberStyles.HexNumber, CultureInfo.InvariantCulture, out value);
+        if (text.Length > 2 && text[0] == (byte)'0' && (text[1] | 0x20) == (byte)'x') text = text[2..];
+        return System.Buffers.Text.Utf8Parser.TryParse(text, out value, out int consumed, 'x') && consumed == text.Length && text.Length > 0;
     }
 }

@@ -1,23 +1,29 @@
+using System.Text;
+
 namespace PerfTestKit.Symbols;
 
 /// <summary>
 /// Address ranges with names, sorted for binary search. Built once per binary, map or kernel.
 /// Zero-sized symbols reach to the next symbol, as perf's symbols__fixup_end does.
+/// Names may stay UTF-8 bytes (in the file's string table) until looked up: a sample touches a few hundred of a
+/// library's tens of thousands of symbols, and decoding them all was most of loading one.
 /// </summary>
 public sealed class SymbolTable
 {
     private readonly ulong[] _starts;
     private readonly ulong[] _ends;
-    private readonly string[] _names;
+    private readonly SymbolName[] _names;
+    private readonly string?[] _decoded;
 
-    private SymbolTable(ulong[] starts, ulong[] ends, string[] names)
+    private SymbolTable(ulong[] starts, ulong[] ends, SymbolName[] names)
     {
         _starts = starts;
         _ends = ends;
         _names = names;
+        _decoded = new string?[names.Length];
     }
 
-    public static SymbolTable Empty { get; } = new(Array.Empty<ulong>(), Array.Empty<ulong>(), Array.Empty<string>());
+    public static SymbolTable Empty { get; } = new(Array.Empty<ulong>(), Array.Empty<ulong>(), Array.Empty<SymbolName>());
 
     public int Count => _starts.Length;
 
@@ -26,8 +32,52 @@ public sealed class SymbolTable
     {
         int index = Array.BinarySearch(_starts, address);
         if (index < 0) index = ~index - 1;
-        if (index < 0) return null;
-        return address < _ends[index] ? _names[index] : null;
+        if (index < 0 || address >= _ends[index]) return null;
+        // A race here decodes the same name twice at worst.
+        return _decoded[index] ??= _names[index].ToString();
+    }
+
+    /// <summary>A symbol's name: a string, or UTF-8 bytes inside a buffer that the table keeps alive.</summary>
+    public readonly struct SymbolName
+    {
+        private readonly string? _text;
+        private readonly byte[]? _bytes;
+        private readonly int _offset;
+        private readonly int _length;
+
+        public SymbolName(string text)
+        {
+            _text = text;
+            _bytes = null;
+            _offset = _length = 0;
+        }
+
+        public SymbolName(byte[] bytes, int offset, int length)
+        {
+            _text = null;
+            _bytes = bytes;
+            _offset = offset;
+            _length = length;
+        }
+
+        /// <summary>Length in bytes for byte names (perf compares strlen), in chars for string names.</summary>
+        public int Length => _text?.Length ?? _length;
+
+        public int LeadingUnderscores()
+        {
+            int n = 0;
+            if (_text is not null)
+            {
+                while (n < _text.Length && _text[n] == '_') n++;
+            }
+            else
+            {
+                while (n < _length && _bytes![_offset + n] == (byte)'_') n++;
+            }
+            return n;
+        }
+
+        public override string ToString() => _text ?? (_bytes is null ? "" : Encoding.UTF8.GetString(_bytes, _offset, _length));
     }
 
     /// <summary>Collects symbols and resolves duplicates and open ends the way perf does.</summary>
@@ -36,7 +86,11 @@ public sealed class SymbolTable
         private readonly List<Candidate> _items = new();
 
         /// <param name="rank">Among symbols at one address the higher rank wins (perf prefers global over weak over local).</param>
-        public void Add(ulong start, ulong size, string name, int rank = 0) => _items.Add(new Candidate(start, size, name, rank));
+        public void Add(ulong start, ulong size, string name, int rank = 0) => _items.Add(new Candidate(start, size, new SymbolName(name), rank));
+
+        /// <summary>Adds a symbol whose name is <paramref name="length"/> UTF-8 bytes at <paramref name="offset"/>; the buffer must not change.</summary>
+        public void Add(ulong start, ulong size, byte[] nameBytes, int offset, int length, int rank = 0) =>
+            _items.Add(new Candidate(start, size, new SymbolName(nameBytes, offset, length), rank));
 
         public int Count => _items.Count;
 
@@ -75,7 +129,7 @@ public sealed class SymbolTable
             }
             var starts = new ulong[kept.Count];
             var ends = new ulong[kept.Count];
-            var names = new string[kept.Count];
+            var names = new SymbolName[kept.Count];
             for (int i = 0; i < kept.Count; i++)
             {
                 starts[i] = kept[i].Start;
@@ -91,18 +145,11 @@ public sealed class SymbolTable
         {
             if ((a.Size > 0) != (b.Size > 0)) return a.Size > 0;
             if (a.Rank != b.Rank) return a.Rank > b.Rank;
-            int ua = LeadingUnderscores(a.Name), ub = LeadingUnderscores(b.Name);
+            int ua = a.Name.LeadingUnderscores(), ub = b.Name.LeadingUnderscores();
             if (ua != ub) return ua < ub;
             return a.Name.Length > b.Name.Length;
         }
 
-        private static int LeadingUnderscores(string name)
-        {
-            int n = 0;
-            while (n < name.Length && name[n] == '_') n++;
-            return n;
-        }
-
-        private readonly record struct Candidate(ulong Start, ulong Size, string Name, int Rank);
+        private readonly record struct Candidate(ulong Start, ulong Size, SymbolName Name, int Rank);
     }
 }

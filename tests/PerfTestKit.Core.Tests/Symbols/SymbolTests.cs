@@ -86,6 +86,29 @@ public class SymbolTests
     }
 
     [Test]
+    public void Perf_map_lines_keep_names_with_spaces_and_stop_before_a_line_still_being_written()
+    {
+        var text = "7f0000001000 20 instance void [App] App.Program::Run(string[])[OptimizedTier1]\n"
+            + "0x7f0000002000 10 stub<1> AllocateTemporaryEntryPoints<PRECODE_STUB>\n"
+            + "not-hex 10 ignored\n"
+            + "7f0000003000 8 void [App] Ünïcode::Mëthod()[QuickJitted]\n"
+            + "7f0000004000 8 half a li";
+        using var stream = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(text));
+        var builder = new SymbolTable.Builder();
+        long consumed = ManagedSymbols.ReadPerfMap(stream, 0, builder);
+        var table = builder.Build();
+        Assert.Multiple(() =>
+        {
+            Assert.That(consumed, Is.EqualTo(System.Text.Encoding.UTF8.GetByteCount(text) - "7f0000004000 8 half a li".Length));
+            Assert.That(table.Count, Is.EqualTo(3));
+            Assert.That(table.Lookup(0x7f000000101f), Is.EqualTo("instance void [App] App.Program::Run(string[])[OptimizedTier1]"));
+            Assert.That(table.Lookup(0x7f0000001020), Is.Null);
+            Assert.That(table.Lookup(0x7f0000002000), Is.EqualTo("stub<1> AllocateTemporaryEntryPoints<PRECODE_STUB>"));
+            Assert.That(table.Lookup(0x7f0000003004), Is.EqualTo("void [App] Ünïcode::Mëthod()[QuickJitted]"));
+        });
+    }
+
+    [Test]
     public void A_process_mapping_replaces_the_part_of_an_older_one_it_overlaps()
     {
         var maps = new ProcessMaps();
