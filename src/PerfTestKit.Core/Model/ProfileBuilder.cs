@@ -13,6 +13,7 @@ public sealed class ProfileBuilder
     private readonly Symbolizer _symbolizer;
     private readonly Dictionary<int, ProcessMaps> _processes = new();
     private readonly Dictionary<int, string> _threadNames = new();
+    private readonly HashSet<int> _announcedThreads = new();
     private readonly Dictionary<(int Pid, int Tid, string Name), int> _threads = new();
     private readonly Dictionary<(int Pid, ulong Address), int> _userFrames = new();
     private readonly Dictionary<(int Pid, ulong Address), int> _unknownUserFrames = new();
@@ -49,6 +50,12 @@ public sealed class ProfileBuilder
         }
     }
 
+    /// <summary>
+    /// Whether a COMM or FORK record named the thread: perf writes one for each thread it found when it started
+    /// and for each new thread it follows, so a thread without one is not being recorded.
+    /// </summary>
+    public bool HasAnnounced(int tid) => _announcedThreads.Contains(tid);
+
     /// <summary>Loads the symbols of every process seen so far (see <see cref="Symbolizer.Preload"/>).</summary>
     public void PreloadSymbols()
     {
@@ -79,10 +86,12 @@ public sealed class ProfileBuilder
             case RecordType.Comm:
                 var comm = CommRecord.Parse(record);
                 _threadNames[comm.Tid] = comm.Name;
+                _announcedThreads.Add(comm.Tid);
                 if (comm.IsExec && comm.Pid == comm.Tid) Process(comm.Pid).Clear();
                 break;
             case RecordType.Fork:
                 var fork = TaskRecord.Parse(record);
+                _announcedThreads.Add(fork.Tid);
                 if (_threadNames.TryGetValue(fork.ParentTid, out var parentName)) _threadNames[fork.Tid] = parentName;
                 if (fork.Pid != fork.ParentPid && _processes.TryGetValue(fork.ParentPid, out var parent)) Process(fork.Pid).CopyFrom(parent);
                 break;

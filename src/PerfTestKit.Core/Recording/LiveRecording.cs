@@ -43,8 +43,9 @@ public sealed class LiveRecording : IAsyncDisposable
     /// <summary>
     /// Starts perf on <paramref name="pid"/> and waits until it records (it answered a ping). `perf record -p` lists
     /// the process's threads once, then opens its events thread by thread: a thread created in between is never
-    /// recorded (nor are its children). So when the process's threads changed while perf attached, perf starts
-    /// again, a few times at most.
+    /// recorded (nor are its children). Threads created after their creator's events were open are followed
+    /// (inherited), and perf writes a FORK record for them. So when a thread of the process has no COMM or FORK
+    /// record in what perf wrote, perf missed it and starts again, a few times at most.
     /// </summary>
     public static LiveRecording Start(PerfRecordOptions options, int pid, string workDirectory, SymbolizerOptions? symbols, TimeSpan startTimeout)
     {
@@ -55,10 +56,18 @@ public sealed class LiveRecording : IAsyncDisposable
             var recording = Attach(options, pid, workDirectory, symbols, startTimeout);
             var threadsAfter = Threads(pid);
             if (threadsAfter.IsSubsetOf(threadsBefore) || attempt == Attempts) return recording;
-            Profiling.ProfilerTrace.Write(() => $"threads {string.Join(",", threadsAfter.Except(threadsBefore))} appeared while perf attached to {pid}: attaching again");
+            // Threads appeared meanwhile (the .NET runtime starts several as it starts): most were followed. Each
+            // thread listed before this flush must have its record in the file by now.
+            recording.CatchUp(MonotonicNow());
+            var missed = threadsAfter.Where(tid => !recording.Announced(tid)).ToList();
+            if (missed.Count == 0) return recording;
+            Profiling.ProfilerTrace.Write(() => $"threads {string.Join(",", missed)} of {pid} escaped perf while it attached: attaching again");
             recording.DiscardAsync().GetAwaiter().GetResult();
         }
     }
+
+    /// <summary>Whether perf announced the thread (see <see cref="ProfileBuilder.HasAnnounced"/>).</summary>
+    private bool Announced(int tid) => _builder?.HasAnnounced(tid) ?? false;
 
     /// <summary>
     /// Stops perf without reading what it wrote (an attempt that is thrown away). Killed rather than interrupted:

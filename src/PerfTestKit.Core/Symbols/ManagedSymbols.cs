@@ -105,14 +105,28 @@ public sealed class ManagedSymbols
     /// Reads what was appended since <paramref name="from"/> in one go; returns the offset after the last complete record.</summary>
     public static long ReadJitDump(Stream stream, long from, SymbolTable.Builder builder)
     {
+        stream.Position = from;
+        // Mostly code bytes, read and dropped at every refresh: a pooled buffer spares faulting in fresh memory.
+        int appended = (int)Math.Min(stream.Length - from, int.MaxValue);
+        var bytes = System.Buffers.ArrayPool<byte>.Shared.Rent(appended);
+        try
+        {
+            stream.ReadExactly(bytes, 0, appended);
+            return from + ReadJitDumpRecords(bytes.AsSpan(0, appended), from == 0, builder);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(bytes);
+        }
+    }
+
+    /// <summary>The CODE_LOAD records in <paramref name="span"/>; returns the length of the complete records read.</summary>
+    private static int ReadJitDumpRecords(ReadOnlySpan<byte> span, bool withHeader, SymbolTable.Builder builder)
+    {
         const uint Magic = 0x4A695444;
         const uint CodeLoad = 0;
-        stream.Position = from;
-        var bytes = new byte[stream.Length - from];
-        stream.ReadExactly(bytes);
-        var span = bytes.AsSpan();
         int at = 0;
-        if (from == 0)
+        if (withHeader)
         {
             if (span.Length < 40 || BinaryPrimitives.ReadUInt32LittleEndian(span) != Magic) return 0;
             at = (int)Math.Max(BinaryPrimitives.ReadUInt32LittleEndian(span[8..]), 40u);
@@ -143,7 +157,7 @@ public sealed class ManagedSymbols
         }
         var nameBytes = names.ToArray();
         foreach (var (address, codeSize, offset, length) in pending) builder.Add(address, codeSize, nameBytes, offset, length, rank: 0);
-        return from + at;
+        return at;
     }
 
     private static bool TryHex(ReadOnlySpan<byte> text, out ulong value)

@@ -83,16 +83,27 @@ public sealed class SymbolTable
     /// <summary>Collects symbols and resolves duplicates and open ends the way perf does.</summary>
     public sealed class Builder
     {
+        // Symbols added since the last Build, and the sorted, de-duplicated result of the builds before: a growing
+        // perf map is rebuilt at every test's end, so a build sorts only what is new and merges it in.
         private readonly List<Candidate> _items = new();
+        private List<Candidate> _kept = new();
+        private int _added;
 
         /// <param name="rank">Among symbols at one address the higher rank wins (perf prefers global over weak over local).</param>
-        public void Add(ulong start, ulong size, string name, int rank = 0) => _items.Add(new Candidate(start, size, new SymbolName(name), rank));
+        public void Add(ulong start, ulong size, string name, int rank = 0) => Add(new Candidate(start, size, new SymbolName(name), rank));
 
         /// <summary>Adds a symbol whose name is <paramref name="length"/> UTF-8 bytes at <paramref name="offset"/>; the buffer must not change.</summary>
         public void Add(ulong start, ulong size, byte[] nameBytes, int offset, int length, int rank = 0) =>
-            _items.Add(new Candidate(start, size, new SymbolName(nameBytes, offset, length), rank));
+            Add(new Candidate(start, size, new SymbolName(nameBytes, offset, length), rank));
 
-        public int Count => _items.Count;
+        private void Add(Candidate candidate)
+        {
+            _items.Add(candidate);
+            _added++;
+        }
+
+        /// <summary>How many symbols were added in all (it only grows).</summary>
+        public int Count => _added;
 
         /// <param name="openEndLimit">End for a zero-sized last symbol (e.g. the end of its section).</param>
         public SymbolTable Build(ulong openEndLimit = ulong.MaxValue)
@@ -116,10 +127,14 @@ public sealed class SymbolTable
                 if (j - i > 1) Array.Sort(order, i, j - i);
                 i = j;
             }
-            var kept = new List<Candidate>(count);
-            foreach (int index in order)
+            // Merge with the earlier builds' symbols, which were added first and so come first among equal starts.
+            var kept = new List<Candidate>(_kept.Count + count);
+            int old = 0, fresh = 0;
+            while (old < _kept.Count || fresh < count)
             {
-                var item = _items[index];
+                var item = fresh == count || (old < _kept.Count && _kept[old].Start <= _items[order[fresh]].Start)
+                    ? _kept[old++]
+                    : _items[order[fresh++]];
                 if (kept.Count > 0 && kept[^1].Start == item.Start)
                 {
                     if (IsBetter(item, kept[^1])) kept[^1] = item;
@@ -127,6 +142,8 @@ public sealed class SymbolTable
                 }
                 kept.Add(item);
             }
+            _kept = kept;
+            _items.Clear();
             var starts = new ulong[kept.Count];
             var ends = new ulong[kept.Count];
             var names = new SymbolName[kept.Count];

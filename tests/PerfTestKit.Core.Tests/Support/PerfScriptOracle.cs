@@ -8,6 +8,22 @@ namespace PerfTestKit.Tests.Support;
 /// </summary>
 internal static class PerfScriptOracle
 {
+    /// <summary>Each sample's time in nanoseconds, as `perf script -F time --ns` prints it, in file order.</summary>
+    public static List<ulong> SampleTimesNs(string perfData)
+    {
+        var result = ProcessRunner.Run("perf", new[] { "script", "-i", perfData, "-F", "time", "--ns" });
+        Assert.That(result.ExitCode, Is.EqualTo(0), $"perf script failed: {result.StandardError}");
+        var times = new List<ulong>();
+        foreach (var line in result.StandardOutput.Split('\n'))
+        {
+            var text = line.Trim().TrimEnd(':');
+            int dot = text.IndexOf('.');
+            if (dot <= 0 || !ulong.TryParse(text[..dot], out ulong seconds) || !ulong.TryParse(text[(dot + 1)..], out ulong nanos)) continue;
+            times.Add(seconds * 1_000_000_000 + nanos);
+        }
+        return times;
+    }
+
     public static Dictionary<string, int> FoldedStacks(string perfData)
     {
         var result = ProcessRunner.Run("perf", new[] { "script", "-i", perfData, "-F", "comm,ip,sym,dso" });

@@ -85,6 +85,36 @@ public class SymbolTests
         Assert.That(image.Symbols.Count, Is.GreaterThan(1000));
     }
 
+    /// <summary>A growing perf map is built again after each refresh: building in steps must equal building once.</summary>
+    [Test]
+    public void Building_again_after_more_symbols_equals_building_everything_at_once()
+    {
+        var random = new Random(7);
+        var symbols = Enumerable.Range(0, 3000).Select(i => (
+            Start: 0x1000UL + (ulong)random.Next(0, 800) * 0x10,
+            Size: (ulong)random.Next(0, 3) * 0x8,
+            Name: new string('_', random.Next(0, 3)) + "f" + i,
+            Rank: random.Next(0, 3))).ToList();
+        var once = new SymbolTable.Builder();
+        foreach (var s in symbols) once.Add(s.Start, s.Size, s.Name, s.Rank);
+        var stepwise = new SymbolTable.Builder();
+        SymbolTable table = SymbolTable.Empty;
+        for (int i = 0; i < symbols.Count; i++)
+        {
+            var s = symbols[i];
+            var bytes = System.Text.Encoding.UTF8.GetBytes("#" + s.Name);
+            stepwise.Add(s.Start, s.Size, bytes, 1, bytes.Length - 1, s.Rank);
+            if (i % 700 == 0) table = stepwise.Build();
+        }
+        table = stepwise.Build();
+        var expected = once.Build();
+        Assert.That(stepwise.Count, Is.EqualTo(symbols.Count));
+        for (ulong address = 0xff0; address < 0x1000 + 801 * 0x10; address += 4)
+        {
+            Assert.That(table.Lookup(address), Is.EqualTo(expected.Lookup(address)), $"at 0x{address:x}");
+        }
+    }
+
     [Test]
     public void Perf_map_lines_keep_names_with_spaces_and_stop_before_a_line_still_being_written()
     {
