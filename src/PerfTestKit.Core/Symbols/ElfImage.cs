@@ -18,11 +18,12 @@ public sealed class ElfImage
 
     private readonly (ulong Offset, ulong VirtualAddress, ulong FileSize)[] _segments;
 
-    private ElfImage(SymbolTable symbols, bool fullSymbols, string? buildId, (ulong, ulong, ulong)[] segments)
+    private ElfImage(SymbolTable symbols, bool fullSymbols, string? buildId, string? debugLink, (ulong, ulong, ulong)[] segments)
     {
         Symbols = symbols;
         HasFullSymbols = fullSymbols;
         BuildId = buildId;
+        DebugLink = debugLink;
         _segments = segments;
     }
 
@@ -34,10 +35,22 @@ public sealed class ElfImage
     /// <summary>The GNU build id in hex, when the file has one.</summary>
     public string? BuildId { get; }
 
-    /// <summary>Where distributions put detached debug symbols (Debian's -dbg and -dbgsym packages use the build id).</summary>
-    public static IReadOnlyList<string> DebugFileCandidates(string path, string? buildId)
+    /// <summary>The file name in .gnu_debuglink, when the file has one (e.g. NativeAOT's app.dbg next to app).</summary>
+    public string? DebugLink { get; }
+
+    /// <summary>
+    /// Where detached debug symbols may be: the .gnu_debuglink name in perf's debuglink places, then where
+    /// distributions put them (Debian's -dbg and -dbgsym packages use the build id).
+    /// </summary>
+    public static IReadOnlyList<string> DebugFileCandidates(string path, string? buildId, string? debugLink = null)
     {
         var candidates = new List<string>();
+        if (debugLink is { Length: > 0 } && Path.GetDirectoryName(path) is { Length: > 0 } directory)
+        {
+            candidates.Add(Path.Combine(directory, debugLink));
+            candidates.Add(Path.Combine(directory, ".debug", debugLink));
+            candidates.Add("/usr/lib/debug" + Path.Combine(directory, debugLink));
+        }
         if (buildId is { Length: > 2 })
         {
             candidates.Add($"/usr/lib/debug/.build-id/{buildId[..2]}/{buildId[2..]}.debug");
@@ -60,9 +73,9 @@ public sealed class ElfImage
             }
             if (image is null || image.HasFullSymbols) return image;
             // A stripped file: take the names from its detached debug file when one is installed, as perf does.
-            foreach (var candidate in DebugFileCandidates(path, image.BuildId))
+            foreach (var candidate in DebugFileCandidates(path, image.BuildId, image.DebugLink))
             {
-                if (!File.Exists(candidate)) continue;
+                if (candidate == path || !File.Exists(candidate)) continue;
                 using var debugStream = new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
                 if (Load(debugStream) is { HasFullSymbols: true } debug && (image.BuildId is null || debug.BuildId == image.BuildId))
                 {
@@ -120,7 +133,7 @@ public sealed class ElfImage
 
         var symbols = new SymbolTable.Builder();
         bool full = false;
-        string? buildId = null;
+        string? buildId = null, debugLink = null;
         if (sectionEntrySize >= 64 && sectionCount > 0)
         {
             var sections = ReadAt(stream, sectionOffset, (long)sectionEntrySize * sectionCount, length);
@@ -129,13 +142,18 @@ public sealed class ElfImage
                 buildId = ReadBuildId(stream, sections, sectionEntrySize, sectionCount, length);
                 var names = SectionNames(stream, sections, sectionEntrySize, sectionCount, length);
                 var textSections = names.Select(n => n.Contains("text", StringComparison.Ordinal)).ToArray();
+                int link = Array.IndexOf(names, ".gnu_debuglink");
+                if (link >= 0 && ReadAt(stream, U64(sections.AsSpan(link * sectionEntrySize)[24..]), (long)U64(sections.AsSpan(link * sectionEntrySize)[32..]), length) is { } linkData)
+                {
+                    debugLink = Path.GetFileName(CString(linkData, 0));
+                }
                 // .symtab holds everything .dynsym has and more; read .dynsym only for stripped files.
                 full = ReadSymbols(stream, sections, sectionEntrySize, sectionCount, SectionSymtab, textSections, symbols, length);
                 if (!full) ReadSymbols(stream, sections, sectionEntrySize, sectionCount, SectionDynsym, textSections, symbols, length);
                 AddPltSymbols(stream, sections, sectionEntrySize, names, machine, symbols, length);
             }
         }
-        return new ElfImage(symbols.Build(), full, buildId, segments.ToArray());
+        return new ElfImage(symbols.Build(), full, buildId, debugLink, segments.ToArray());
     }
 
     /// <summary>The NT_GNU_BUILD_ID note from any SHT_NOTE section.</summary>
@@ -165,14 +183,15 @@ public sealed class ElfImage
     }
 
     /// <summary>
-    /// Symbols perf itself would use: functions, objects and labels (e.g. _dl_start_user) that lie in a
-    /// section whose name contains "text".
+    /// Symbols perf itself would use: functions and objects in any allocated section (NativeAOT puts managed code
+    /// in __managedcode), and labels (e.g. _dl_start_user) only in a section whose name contains "text".
     /// </summary>
     private static bool ReadSymbols(Stream stream, byte[] sections, int entrySize, int count, uint wantedType,
         bool[] textSections, SymbolTable.Builder symbols, long length)
     {
         const byte SymbolNoType = 0, SymbolObject = 1;
         const ushort SectionAbsolute = 0xfff1;
+        const ulong SectionAllocated = 2;
         for (int i = 0; i < count; i++)
         {
             var section = sections.AsSpan(i * entrySize);
@@ -194,7 +213,8 @@ public sealed class ElfImage
                 ushort sectionIndex = U16(symbol[6..]);
                 ulong value = U64(symbol[8..]), symSize = U64(symbol[16..]);
                 if (kind is not (SymbolFunction or SymbolGnuIndirect or SymbolObject or SymbolNoType)) continue;
-                if (sectionIndex == 0 || sectionIndex == SectionAbsolute || sectionIndex >= count || !textSections[sectionIndex]) continue;
+                if (sectionIndex == 0 || sectionIndex == SectionAbsolute || sectionIndex >= count) continue;
+                if (kind == SymbolNoType ? !textSections[sectionIndex] : (U64(sections.AsSpan(sectionIndex * entrySize)[8..]) & SectionAllocated) == 0) continue;
                 int nameAt = (int)Math.Min(U32(symbol), (uint)stringTable.Length);
                 int nameLength = stringTable.AsSpan(nameAt).IndexOf((byte)0);
                 if (nameLength < 0) nameLength = stringTable.Length - nameAt;

@@ -77,6 +77,31 @@ public class SymbolTests
     }
 
     [Test]
+    public void A_stripped_binary_is_named_from_its_debuglink_file_even_outside_text_sections()
+    {
+        // As NativeAOT publishes: app stripped, its .symtab in app.dbg next to it, managed code in __managedcode.
+        var binary = Path.Combine(Recordings.Directory, "debuglinked");
+        foreach (var args in new[]
+        {
+            new[] { "--only-keep-debug", "--rename-section", ".text=__managedcode", Recordings.NativeBinary, binary + ".dbg" },
+            new[] { "--strip-all", "--add-gnu-debuglink=" + binary + ".dbg", Recordings.NativeBinary, binary },
+        })
+        {
+            var result = ProcessRunner.Run("objcopy", args);
+            Assert.That(result.ExitCode, Is.EqualTo(0), result.StandardError);
+        }
+        var symbols = ProcessRunner.Run("nm", new[] { Recordings.NativeBinary }).StandardOutput;
+        ulong leafAdd = Convert.ToUInt64(System.Text.RegularExpressions.Regex.Match(symbols, @"^([0-9a-f]+) T leaf_add$", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value, 16);
+        var image = ElfImage.TryLoad(binary)!;
+        Assert.Multiple(() =>
+        {
+            Assert.That(image.DebugLink, Is.EqualTo("debuglinked.dbg"));
+            Assert.That(image.HasFullSymbols, Is.True);
+            Assert.That(image.Symbols.Lookup(leafAdd + 4), Is.EqualTo("leaf_add"));
+        });
+    }
+
+    [Test]
     public void The_real_libc_is_named_from_its_debug_symbols_like_perf_does()
     {
         var image = ElfImage.TryLoad("/usr/lib/x86_64-linux-gnu/libc.so.6");
