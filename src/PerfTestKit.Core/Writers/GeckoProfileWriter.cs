@@ -126,14 +126,23 @@ public static class GeckoProfileWriter
     private static List<(int Pid, int Tid, List<int> Samples)> SamplesByThread(ProfileView view)
     {
         var profile = view.Profile;
-        var byThread = new Dictionary<(int, int), List<int>>();
-        foreach (int s in view.Samples)
+        // Several thread entries (one per name a thread had) share a (pid, tid): map each entry to its group once,
+        // rather than hashing (pid, tid) for every sample.
+        var groupOf = new int[profile.Threads.Count];
+        var groupIndex = new Dictionary<(int, int), int>();
+        var groups = new List<(int Pid, int Tid, List<int> Samples)>();
+        for (int t = 0; t < profile.Threads.Count; t++)
         {
-            var thread = profile.SampleThread(s);
-            if (!byThread.TryGetValue((thread.Pid, thread.Tid), out var list)) byThread[(thread.Pid, thread.Tid)] = list = new List<int>();
-            list.Add(s);
+            var thread = profile.Threads[t];
+            if (!groupIndex.TryGetValue((thread.Pid, thread.Tid), out int group))
+            {
+                groupIndex[(thread.Pid, thread.Tid)] = group = groups.Count;
+                groups.Add((thread.Pid, thread.Tid, new List<int>()));
+            }
+            groupOf[t] = group;
         }
-        return byThread.Select(p => (p.Key.Item1, p.Key.Item2, p.Value)).OrderBy(t => t.Item1).ThenBy(t => t.Item2).ToList();
+        foreach (int s in view.Samples) groups[groupOf[profile.SampleThreads[s]]].Samples.Add(s);
+        return groups.Where(g => g.Samples.Count > 0).OrderBy(g => g.Pid).ThenBy(g => g.Tid).ToList();
     }
 
     private static void WriteThread(Utf8JsonWriter json, Profile profile, List<int> samples, ulong zeroNs, GeckoProfileOptions? markers)
