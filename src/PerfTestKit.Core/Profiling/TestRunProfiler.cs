@@ -30,6 +30,14 @@ public sealed class TestRunProfiler : IAsyncDisposable
     private (ulong Start, ulong End)? _lastWindow;
     private bool _sawParallelTests;
 
+    // The recording is read by the test-end path and by a follower between tests; one at a time.
+    private readonly object _gate = new();
+    private readonly CancellationTokenSource _stopFollowing = new();
+    private Task _follower = Task.CompletedTask;
+
+    /// <summary>How often the follower reads what perf wrote while tests run.</summary>
+    private static readonly TimeSpan FollowInterval = TimeSpan.FromMilliseconds(100);
+
     /// <summary>How many recent tests' starts bound the search for the next one (tests may overlap when run in parallel).</summary>
     private const int SearchBack = 8;
 
@@ -67,6 +75,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         live.CatchUp(recordingStartNs);
         var profiler = new TestRunProfiler(settings, live, workDirectory, outputDirectory, testHostPid, recordingStartNs);
         profiler.WarmUp();
+        profiler._follower = Task.Run(profiler.FollowAsync);
         return profiler;
     }
 
@@ -76,6 +85,41 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// end must be at or after the test's real end.
     /// </summary>
     public TestArtifacts EndTest(TestCaseWindow reported)
+    {
+        lock (_gate) return EndTestLocked(reported);
+    }
+
+    /// <summary>
+    /// Reads the recording while tests run, on another thread: samples, new mappings and the newly compiled code's
+    /// names are then mostly in by the time a test ends, whose host waits for <see cref="EndTest"/>.
+    /// </summary>
+    private async Task FollowAsync()
+    {
+        try
+        {
+            while (!_stopFollowing.IsCancellationRequested)
+            {
+                await Task.Delay(FollowInterval, _stopFollowing.Token).ConfigureAwait(false);
+                lock (_gate) _recording.ReadAhead();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e) when (e is IOException or PerfData.PerfFormatException or UnauthorizedAccessException)
+        {
+            // Reading ahead is an optimisation: the test-end path reads (and reports) the same data again.
+            ProfilerTrace.Write(() => $"follower stopped: {e.Message}");
+        }
+    }
+
+    private async Task StopFollowingAsync()
+    {
+        if (!_stopFollowing.IsCancellationRequested) _stopFollowing.Cancel();
+        await _follower.ConfigureAwait(false);
+    }
+
+    private TestArtifacts EndTestLocked(TestCaseWindow reported)
     {
         var clock = Stopwatch.StartNew();
         if (!_recording.CatchUp(reported.EndNs) && _warnings.Count == 0)
@@ -182,6 +226,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// </summary>
     public async Task<RunArtifacts> FinishAsync(Func<TestCaseWindow, string, string> linkToTestFile, string title)
     {
+        await StopFollowingAsync().ConfigureAwait(false);
         var profile = await _recording.StopAsync().ConfigureAwait(false);
         SearchEmptyTestsAgain(profile);
         string runDirectory = _outputDirectory;
@@ -231,7 +276,11 @@ public sealed class TestRunProfiler : IAsyncDisposable
         return new RunArtifacts(files, indexPath);
     }
 
-    public ValueTask DisposeAsync() => _recording.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await StopFollowingAsync().ConfigureAwait(false);
+        await _recording.DisposeAsync().ConfigureAwait(false);
+    }
 
     private RunIndex BuildIndex(Profile profile, ProfileView view, string title, Func<TestCaseWindow, string, string> link, string runProfile)
     {

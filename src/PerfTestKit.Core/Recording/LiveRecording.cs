@@ -118,7 +118,18 @@ public sealed class LiveRecording : IAsyncDisposable
     /// Makes every sample up to <paramref name="untilNs"/> part of <see cref="Profile"/>: flushes perf (two pings),
     /// reads what it wrote and releases the records up to that time. False when perf did not answer.
     /// </summary>
-    public bool CatchUp(ulong untilNs)
+    public bool CatchUp(ulong untilNs) => CatchUp(untilNs, trace: true);
+
+    /// <summary>
+    /// <see cref="CatchUp(ulong)"/> up to now, untraced: done between tests, so that a test's end only has its
+    /// last moments to read. (perf writes its buffers out only when they fill up or when asked to.)
+    /// </summary>
+    public void ReadAhead()
+    {
+        if (!_stopped && !_perf.HasExited) CatchUp(MonotonicNow(), trace: false);
+    }
+
+    private bool CatchUp(ulong untilNs, bool trace)
     {
         var clock = Stopwatch.StartNew();
         bool flushed = !_perf.HasExited && _control.Flush(ControlTimeout);
@@ -138,7 +149,7 @@ public sealed class LiveRecording : IAsyncDisposable
         Drain();
         _reader!.ReleaseUpTo(untilNs);
         Drain();
-        Profiling.ProfilerTrace.Write(() => $"catch-up: flush {flushMs:F1} ms, symbols refresh {refreshMs - flushMs:F1} ms, read {clock.Elapsed.TotalMilliseconds - refreshMs:F1} ms, {Profile.SampleCount - before} new samples");
+        if (trace) Profiling.ProfilerTrace.Write(() => $"catch-up: flush {flushMs:F1} ms, symbols refresh {refreshMs - flushMs:F1} ms, read {clock.Elapsed.TotalMilliseconds - refreshMs:F1} ms, {Profile.SampleCount - before} new samples");
         return flushed;
     }
 
