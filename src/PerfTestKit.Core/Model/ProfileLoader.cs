@@ -30,6 +30,7 @@ public static class ProfileLoader
     {
         var profile = new Profile { Source = source, Session = reader.Info, Events = reader.Attributes };
         var builder = new ProfileBuilder(profile, symbolizer);
+        symbolizer.PrefetchKernelSymbols();
         ReadAhead.ForEach(reader, builder.Add);
         builder.Finish();
         profile.Warnings.InsertRange(0, reader.Warnings);

@@ -215,12 +215,10 @@ public sealed class ElfImage
                 if (kind is not (SymbolFunction or SymbolGnuIndirect or SymbolObject or SymbolNoType)) continue;
                 if (sectionIndex == 0 || sectionIndex == SectionAbsolute || sectionIndex >= count) continue;
                 if (kind == SymbolNoType ? !textSections[sectionIndex] : (U64(sections.AsSpan(sectionIndex * entrySize)[8..]) & SectionAllocated) == 0) continue;
-                int nameAt = (int)Math.Min(U32(symbol), (uint)stringTable.Length);
-                int nameLength = stringTable.AsSpan(nameAt).IndexOf((byte)0);
-                if (nameLength < 0) nameLength = stringTable.Length - nameAt;
-                if (nameLength == 0) continue;
-                // The name stays bytes in the string table until a sample needs it.
-                symbols.Add(value, symSize, stringTable, nameAt, nameLength, binding switch { BindingGlobal => 2, BindingWeak => 0, BindingLocal => 1, _ => 0 });
+                uint nameAt = U32(symbol);
+                if (nameAt >= stringTable.Length || stringTable[nameAt] == 0) continue;
+                // The name stays bytes in the string table (up to its NUL) until a sample needs it.
+                symbols.Add(value, symSize, stringTable, (int)nameAt, -1, binding switch { BindingGlobal => 2, BindingWeak => 0, BindingLocal => 1, _ => 0 });
                 added++;
             }
             return added > 0;

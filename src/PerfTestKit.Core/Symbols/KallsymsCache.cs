@@ -22,6 +22,48 @@ internal static class KallsymsCache
         }
     }
 
+    /// <summary>
+    /// The parsed table saved next to the text (after an 8-byte header: the text's length), when it was made from a
+    /// text of that length.
+    /// </summary>
+    public static byte[]? TryReadIndex(int textLength)
+    {
+        try
+        {
+            string? path = CachePath();
+            if (path is null || !File.Exists(path + IndexSuffix)) return null;
+            var bytes = File.ReadAllBytes(path + IndexSuffix);
+            return bytes.Length >= 8 && BitConverter.ToInt64(bytes) == textLength ? bytes : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public static void WriteIndex(int textLength, byte[] index)
+    {
+        try
+        {
+            string? path = CachePath();
+            if (path is null || !File.Exists(path)) return;
+            string temporary = path + IndexSuffix + $".{Environment.ProcessId}";
+            using (var file = File.Create(temporary))
+            {
+                file.Write(BitConverter.GetBytes((long)textLength));
+                file.Write(index);
+            }
+            File.Move(temporary, path + IndexSuffix, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // No index: the next conversion parses the text again.
+        }
+    }
+
+    private const string IndexSuffix = ".index";
+    public const int IndexHeaderSize = 8;
+
     public static void Write(byte[] kallsyms)
     {
         try

@@ -33,7 +33,13 @@ public sealed class KernelSymbols
     /// <summary>Loads kallsyms; an unreadable file or one with hidden addresses (kptr_restrict) gives an empty table.</summary>
     public static KernelSymbols Load(string path = "/proc/kallsyms")
     {
-        if (path == "/proc/kallsyms" && KallsymsCache.TryRead() is { } cached) return Parse(cached);
+        if (path == "/proc/kallsyms" && KallsymsCache.TryRead() is { } cached)
+        {
+            if (KallsymsCache.TryReadIndex(cached.Length) is { } index && FromIndex(cached, index, KallsymsCache.IndexHeaderSize) is { } indexed) return indexed;
+            var parsed = Parse(cached);
+            KallsymsCache.WriteIndex(cached.Length, parsed.ToIndex());
+            return parsed;
+        }
         try
         {
             // /proc files report no length, and the kernel regenerates kallsyms from the start of each read's
@@ -100,6 +106,66 @@ public sealed class KernelSymbols
         Array.Sort(keys, order);
         return new KernelSymbols(text, keys, order.Select(i => offsets[i]).ToArray(), order.Select(i => lengths[i]).ToArray(),
             order.Select(i => moduleOfLine[i]).ToArray());
+    }
+
+    /// <summary>
+    /// The parsed table as bytes, for <see cref="KallsymsCache"/>: parsing 100,000 lines was most of loading kernel
+    /// symbols from the cached text. Layout: count, module count, each module (length, UTF-8), then the starts,
+    /// name offsets, name lengths and module indices as arrays.
+    /// </summary>
+    internal byte[] ToIndex()
+    {
+        var moduleNames = _modules.Distinct().ToList();
+        var moduleIndex = moduleNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
+        using var output = new MemoryStream();
+        using var writer = new BinaryWriter(output);
+        writer.Write(_starts.Length);
+        writer.Write(moduleNames.Count);
+        foreach (var name in moduleNames)
+        {
+            var bytes = Encoding.UTF8.GetBytes(name);
+            writer.Write(bytes.Length);
+            writer.Write(bytes);
+        }
+        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_starts.AsSpan()));
+        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_nameOffsets.AsSpan()));
+        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_nameLengths.AsSpan()));
+        foreach (var module in _modules) writer.Write(moduleIndex[module]);
+        writer.Flush();
+        return output.ToArray();
+    }
+
+    /// <summary>The table from <see cref="ToIndex"/>'s bytes (from <paramref name="start"/>) over the same text; null when they do not fit it.</summary>
+    internal static KernelSymbols? FromIndex(byte[] text, byte[] index, int start = 0)
+    {
+        try
+        {
+            var reader = new BinaryReader(new MemoryStream(index, start, index.Length - start));
+            int count = reader.ReadInt32(), moduleCount = reader.ReadInt32();
+            if (count < 0 || moduleCount < 0 || moduleCount > count + 1) return null;
+            var moduleNames = new string[moduleCount];
+            for (int i = 0; i < moduleCount; i++) moduleNames[i] = Encoding.UTF8.GetString(reader.ReadBytes(reader.ReadInt32()));
+            int at = start + (int)reader.BaseStream.Position;
+            if (index.Length - at != (long)count * (8 + 4 + 4 + 4)) return null;
+            var starts = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(index.AsSpan(at, count * 8)).ToArray();
+            at += count * 8;
+            var offsets = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(index.AsSpan(at, count * 4)).ToArray();
+            at += count * 4;
+            var lengths = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(index.AsSpan(at, count * 4)).ToArray();
+            at += count * 4;
+            var moduleOf = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(index.AsSpan(at, count * 4));
+            var modules = new string[count];
+            for (int i = 0; i < count; i++)
+            {
+                if ((uint)moduleOf[i] >= (uint)moduleCount || offsets[i] < 0 || lengths[i] < 0 || offsets[i] > text.Length - lengths[i]) return null;
+                modules[i] = moduleNames[moduleOf[i]];
+            }
+            return new KernelSymbols(text, starts, offsets, lengths, modules);
+        }
+        catch (EndOfStreamException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The function whose start is the nearest at or below <paramref name="address"/>.</summary>

@@ -37,13 +37,16 @@ public sealed class SymbolTable
         return _decoded[index] ??= _names[index].ToString();
     }
 
-    /// <summary>A symbol's name: a string, or UTF-8 bytes inside a buffer that the table keeps alive.</summary>
+    /// <summary>
+    /// A symbol's name: a string, or UTF-8 bytes inside a buffer that the table keeps alive, of a known length or
+    /// up to a NUL (an ELF string table: finding each end up front was a measurable part of loading a library).
+    /// </summary>
     public readonly struct SymbolName
     {
         private readonly string? _text;
         private readonly byte[]? _bytes;
         private readonly int _offset;
-        private readonly int _length;
+        private readonly int _length; // -1: up to the NUL
 
         public SymbolName(string text)
         {
@@ -52,6 +55,7 @@ public sealed class SymbolTable
             _offset = _length = 0;
         }
 
+        /// <param name="length">The length in bytes, or -1 for a NUL-terminated name.</param>
         public SymbolName(byte[] bytes, int offset, int length)
         {
             _text = null;
@@ -61,7 +65,15 @@ public sealed class SymbolTable
         }
 
         /// <summary>Length in bytes for byte names (perf compares strlen), in chars for string names.</summary>
-        public int Length => _text?.Length ?? _length;
+        public int Length => _text?.Length ?? ByteLength();
+
+        private int ByteLength()
+        {
+            if (_bytes is null) return 0;
+            if (_length >= 0) return _length;
+            int end = _bytes.AsSpan(_offset).IndexOf((byte)0);
+            return end < 0 ? _bytes.Length - _offset : end;
+        }
 
         public int LeadingUnderscores()
         {
@@ -70,14 +82,15 @@ public sealed class SymbolTable
             {
                 while (n < _text.Length && _text[n] == '_') n++;
             }
-            else
+            else if (_bytes is not null)
             {
-                while (n < _length && _bytes![_offset + n] == (byte)'_') n++;
+                int length = ByteLength();
+                while (n < length && _bytes[_offset + n] == (byte)'_') n++;
             }
             return n;
         }
 
-        public override string ToString() => _text ?? (_bytes is null ? "" : Encoding.UTF8.GetString(_bytes, _offset, _length));
+        public override string ToString() => _text ?? (_bytes is null ? "" : Encoding.UTF8.GetString(_bytes, _offset, ByteLength()));
     }
 
     /// <summary>Collects symbols and resolves duplicates and open ends the way perf does.</summary>
@@ -92,7 +105,10 @@ public sealed class SymbolTable
         /// <param name="rank">Among symbols at one address the higher rank wins (perf prefers global over weak over local).</param>
         public void Add(ulong start, ulong size, string name, int rank = 0) => Add(new Candidate(start, size, new SymbolName(name), rank));
 
-        /// <summary>Adds a symbol whose name is <paramref name="length"/> UTF-8 bytes at <paramref name="offset"/>; the buffer must not change.</summary>
+        /// <summary>
+        /// Adds a symbol whose name is <paramref name="length"/> UTF-8 bytes at <paramref name="offset"/> (-1: up to a
+        /// NUL); the buffer must not change.
+        /// </summary>
         public void Add(ulong start, ulong size, byte[] nameBytes, int offset, int length, int rank = 0) =>
             Add(new Candidate(start, size, new SymbolName(nameBytes, offset, length), rank));
 

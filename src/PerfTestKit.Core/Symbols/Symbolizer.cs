@@ -23,11 +23,23 @@ public sealed class Symbolizer
     private readonly Dictionary<string, string> _moduleNames = new(StringComparer.Ordinal);
     private readonly Lazy<ElfImage?> _vdso = new(VdsoImage.Load);
     private KernelSymbols? _kernel;
+    private Task<KernelSymbols>? _kernelLoading;
 
     public Symbolizer(SymbolizerOptions? options = null)
     {
         _options = options ?? new SymbolizerOptions();
     }
+
+    /// <summary>
+    /// Starts reading kallsyms on the thread pool, so that it overlaps the reading of the recording (it is a good
+    /// part of converting a small file); the first kernel frame waits for it.
+    /// </summary>
+    public void PrefetchKernelSymbols()
+    {
+        if (_kernel is null) _kernelLoading ??= Task.Run(() => KernelSymbols.Load(_options.KallsymsPath));
+    }
+
+    private KernelSymbols Kernel => _kernel ??= _kernelLoading?.GetAwaiter().GetResult() ?? KernelSymbols.Load(_options.KallsymsPath);
 
     /// <summary>Goes up each time a refresh found new managed symbols: names that were unknown may be known now.</summary>
     public int Generation { get; private set; }
@@ -47,7 +59,7 @@ public sealed class Symbolizer
     /// </summary>
     public void Preload(int pid, ProcessMaps maps)
     {
-        _kernel ??= KernelSymbols.Load(_options.KallsymsPath);
+        _ = Kernel;
         foreach (var mapping in maps.Mappings)
         {
             if (mapping.FileName == VdsoImage.MappingName) _ = _vdso.Value;
@@ -58,8 +70,7 @@ public sealed class Symbolizer
 
     public FrameInfo ResolveKernel(ulong address)
     {
-        _kernel ??= KernelSymbols.Load(_options.KallsymsPath);
-        return _kernel.Lookup(address) is { } hit
+        return Kernel.Lookup(address) is { } hit
             ? new FrameInfo(hit.Name, hit.Module, FrameKind.Kernel)
             : new FrameInfo(FrameInfo.UnknownName, KernelSymbols.KernelModule, FrameKind.Kernel);
     }

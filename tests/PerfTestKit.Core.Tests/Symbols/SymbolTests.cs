@@ -57,6 +57,27 @@ public class SymbolTests
         });
     }
 
+    /// <summary>The parsed kallsyms saved in the cache must give the same names as parsing the real file again.</summary>
+    [Test]
+    public void The_saved_kallsyms_index_names_every_address_as_parsing_does()
+    {
+        var text = File.ReadAllBytes("/proc/kallsyms");
+        var parsed = KernelSymbols.Parse(text);
+        Assume.That(parsed.Count, Is.GreaterThan(1000), "kallsyms shows addresses (root, kptr_restrict off)");
+        var index = parsed.ToIndex();
+        var restored = KernelSymbols.FromIndex(text, index);
+        Assert.That(restored, Is.Not.Null);
+        Assert.That(restored!.Count, Is.EqualTo(parsed.Count));
+        var random = new Random(3);
+        var addresses = Enumerable.Range(0, 5000).Select(_ => 0xffffffff80000000UL + (ulong)random.NextInt64(0, 0x7fffffff)).ToList();
+        Assert.That(addresses.Select(restored.Lookup), Is.EqualTo(addresses.Select(parsed.Lookup)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(KernelSymbols.FromIndex(text, index[..^4]), Is.Null, "a cut index is not used");
+            Assert.That(KernelSymbols.FromIndex(text[..1000], index), Is.Null, "an index of another text is not used");
+        });
+    }
+
     [Test]
     public void PLT_stubs_are_named_name_at_plt_where_objdump_puts_them()
     {
