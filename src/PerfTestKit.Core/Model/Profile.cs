@@ -43,22 +43,19 @@ public sealed class Profile
 
     public ProfileView Select(SampleFilter filter)
     {
-        var selected = new List<int>();
-        int start = 0;
-        if (filter.FromNs is { } from)
+        int start = 0, end = SampleTimes.Count;
+        // Samples are in time order: find the window by binary search.
+        if (filter.FromNs is { } from) start = FirstAtOrAfter(from);
+        if (filter.ToNs is { } to) end = to == ulong.MaxValue ? end : Math.Max(start, FirstAtOrAfter(to + 1));
+        if (filter.Pid is null && filter.Tids is null && filter.EventIndex is null)
         {
-            // Samples are in time order: find the window by binary search.
-            int lo = 0, hi = SampleTimes.Count;
-            while (lo < hi)
-            {
-                int mid = (lo + hi) >>> 1;
-                if (SampleTimes[mid] < from) lo = mid + 1; else hi = mid;
-            }
-            start = lo;
+            var all = new int[end - start];
+            for (int i = 0; i < all.Length; i++) all[i] = start + i;
+            return new ProfileView(this, all, filter);
         }
-        for (int i = start; i < SampleTimes.Count; i++)
+        var selected = new List<int>(end - start);
+        for (int i = start; i < end; i++)
         {
-            if (filter.ToNs is { } to && SampleTimes[i] > to) break;
             var thread = Threads[SampleThreads[i]];
             if (filter.Pid is { } pid && thread.Pid != pid) continue;
             if (filter.Tids is { } tids && !tids.Contains(thread.Tid)) continue;
@@ -66,6 +63,17 @@ public sealed class Profile
             selected.Add(i);
         }
         return new ProfileView(this, selected.ToArray(), filter);
+    }
+
+    private int FirstAtOrAfter(ulong time)
+    {
+        int lo = 0, hi = SampleTimes.Count;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) >>> 1;
+            if (SampleTimes[mid] < time) lo = mid + 1; else hi = mid;
+        }
+        return lo;
     }
 
     /// <summary>The index of the event with this name, or null.</summary>

@@ -49,7 +49,7 @@ public static class GeckoProfileWriter
         }
         if (threads.Count == 0 && options.Markers.Count > 0)
         {
-            WriteThread(json, profile, new List<int>(), zeroNs, options);
+            WriteThread(json, profile, Array.Empty<int>(), zeroNs, options);
         }
         json.WriteEndArray();
         json.WriteStartArray("processes");
@@ -123,32 +123,41 @@ public static class GeckoProfileWriter
     }
 
     /// <summary>The view's samples split by thread (pid, tid), in the order threads are listed: by pid, then tid.</summary>
-    private static List<(int Pid, int Tid, List<int> Samples)> SamplesByThread(ProfileView view)
+    private static List<(int Pid, int Tid, int[] Samples)> SamplesByThread(ProfileView view)
     {
         var profile = view.Profile;
         // Several thread entries (one per name a thread had) share a (pid, tid): map each entry to its group once,
-        // rather than hashing (pid, tid) for every sample.
+        // rather than hashing (pid, tid) for every sample. Two passes (count, then fill) size each group exactly.
         var groupOf = new int[profile.Threads.Count];
         var groupIndex = new Dictionary<(int, int), int>();
-        var groups = new List<(int Pid, int Tid, List<int> Samples)>();
+        var keys = new List<(int Pid, int Tid)>();
         for (int t = 0; t < profile.Threads.Count; t++)
         {
             var thread = profile.Threads[t];
             if (!groupIndex.TryGetValue((thread.Pid, thread.Tid), out int group))
             {
-                groupIndex[(thread.Pid, thread.Tid)] = group = groups.Count;
-                groups.Add((thread.Pid, thread.Tid, new List<int>()));
+                groupIndex[(thread.Pid, thread.Tid)] = group = keys.Count;
+                keys.Add((thread.Pid, thread.Tid));
             }
             groupOf[t] = group;
         }
-        foreach (int s in view.Samples) groups[groupOf[profile.SampleThreads[s]]].Samples.Add(s);
-        return groups.Where(g => g.Samples.Count > 0).OrderBy(g => g.Pid).ThenBy(g => g.Tid).ToList();
+        var counts = new int[keys.Count];
+        foreach (int s in view.Samples) counts[groupOf[profile.SampleThreads[s]]]++;
+        var groups = counts.Select(n => new int[n]).ToArray();
+        Array.Clear(counts);
+        foreach (int s in view.Samples)
+        {
+            int group = groupOf[profile.SampleThreads[s]];
+            groups[group][counts[group]++] = s;
+        }
+        return keys.Select((key, i) => (key.Pid, key.Tid, Samples: groups[i])).Where(g => g.Samples.Length > 0)
+            .OrderBy(g => g.Pid).ThenBy(g => g.Tid).ToList();
     }
 
-    private static void WriteThread(Utf8JsonWriter json, Profile profile, List<int> samples, ulong zeroNs, GeckoProfileOptions? markers)
+    private static void WriteThread(Utf8JsonWriter json, Profile profile, int[] samples, ulong zeroNs, GeckoProfileOptions? markers)
     {
         var tables = new ThreadTables(profile);
-        var thread = samples.Count > 0 ? profile.SampleThread(samples[^1]) : null;
+        var thread = samples.Length > 0 ? profile.SampleThread(samples[^1]) : null;
         string processName = thread is null ? "" : profile.Threads.LastOrDefault(t => t.Pid == thread.Pid && t.Tid == thread.Pid)?.Name ?? thread.Name;
 
         json.WriteStartObject();
