@@ -1,6 +1,8 @@
 /* A native workload with known hot functions, for the converter's oracle tests.
  * Build: cc -O0 -g -fno-omit-frame-pointer -fno-inline -o spin spin.c
- * Run:   ./spin MILLISECONDS   (burns CPU in leaf_add and leaf_mul, makes write() syscalls and vDSO clock reads) */
+ * Run:   ./spin MILLISECONDS   (burns CPU in leaf_add and leaf_mul, makes write() syscalls and vDSO clock reads)
+ * MILLISECONDS is CPU time, not wall time: on a busy machine the run takes longer but perf's cpu-clock samples
+ * (one per period of CPU time) stay about as many, so tests may count on them. */
 #include <fcntl.h>
 #include <stdlib.h>
 #include <time.h>
@@ -37,17 +39,17 @@ __attribute__((noinline)) void read_clock(void) {
     sink += ts.tv_nsec;
 }
 
-static double now_ms(void) {
+static double cpu_ms(void) {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 int main(int argc, char **argv) {
     double millis = argc > 1 ? atof(argv[1]) : 500;
     int fd = open("/dev/null", O_WRONLY);
-    double start = now_ms();
-    while (now_ms() - start < millis) {
+    double start = cpu_ms();
+    while (cpu_ms() - start < millis) {
         work_a();
         work_b();
         do_syscalls(fd);
