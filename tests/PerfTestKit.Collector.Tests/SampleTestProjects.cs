@@ -158,27 +158,7 @@ internal static class SampleTestProjects
 
     private static (int Code, string Output) Run(string file, IEnumerable<string> args, string workingDirectory, IDictionary<string, string>? environment)
     {
-        var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        // The outer `dotnet test` sets variables for its own test host; the inner run must not inherit them.
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("VSTEST_", StringComparison.Ordinal) || k.StartsWith("TESTINGPLATFORM", StringComparison.Ordinal)
-            || k is "DOTNET_STARTUP_HOOKS" or "PERFTESTKIT_READY_FILE" or "PERFTESTKIT_TEST_EVENTS" or "MSBuildExtensionsPath" or "MSBUILD_EXE_PATH" or "MSBuildSDKsPath").ToList())
-        {
-            info.Environment.Remove(key);
-        }
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
-        using var process = Process.Start(info)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(8)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {string.Join(' ', args)} timed out");
-        }
-        process.WaitForExit();
-        lock (output) return (process.ExitCode, output.ToString());
+        var result = ChildProcess.Run(file, args, workingDirectory, environment);
+        return (result.ExitCode, result.Output);
     }
 }

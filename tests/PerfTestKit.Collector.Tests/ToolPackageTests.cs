@@ -176,32 +176,6 @@ public class ToolPackageTests
         return XDocument.Load(stream);
     }
 
-    private sealed record RunResult(int ExitCode, string Output, TimeSpan Elapsed);
-
-    private static RunResult Run(string file, IEnumerable<string> args, string workingDirectory, IDictionary<string, string>? environment = null)
-    {
-        var info = new ProcessStartInfo(file) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args) info.ArgumentList.Add(a);
-        // The outer `dotnet test` points MSBuild and the test host at itself; the packs and the install must not inherit that.
-        foreach (var key in info.Environment.Keys.Where(k => k.StartsWith("VSTEST_", StringComparison.Ordinal) || k.StartsWith("TESTINGPLATFORM", StringComparison.Ordinal)
-            || k is "DOTNET_STARTUP_HOOKS" or "MSBuildExtensionsPath" or "MSBUILD_EXE_PATH" or "MSBuildSDKsPath").ToList())
-        {
-            info.Environment.Remove(key);
-        }
-        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(info)!;
-        var output = new StringBuilder();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(6)))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"{file} {string.Join(' ', args)} timed out");
-        }
-        process.WaitForExit();
-        lock (output) return new RunResult(process.ExitCode, output.ToString(), clock.Elapsed);
-    }
+    private static ChildProcessResult Run(string file, IEnumerable<string> args, string workingDirectory, IDictionary<string, string>? environment = null) =>
+        ChildProcess.Run(file, args, workingDirectory, environment, TimeSpan.FromMinutes(6));
 }
