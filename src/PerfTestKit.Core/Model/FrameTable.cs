@@ -51,13 +51,12 @@ public sealed class StackTable
         return index;
     }
 
-    /// <summary>Frames of a stack from root to leaf.</summary>
-    public List<int> FramesRootFirst(int stack)
+    /// <summary>Fills <paramref name="frames"/> with a stack's frames from root to leaf (a list the caller reuses).</summary>
+    public void FramesRootFirst(int stack, List<int> frames)
     {
-        var frames = new List<int>();
+        frames.Clear();
         for (int s = stack; s >= 0; s = _parents[s]) frames.Add(_frames[s]);
         frames.Reverse();
-        return frames;
     }
 }
 
