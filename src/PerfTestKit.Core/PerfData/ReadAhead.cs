@@ -10,11 +10,13 @@ public delegate void RecordHandler(in PerfRecord record);
 /// Reads a file's records on a second thread, in batches, while the caller's thread handles them: reading and
 /// sorting the records and building the profile from them then overlap (each was about half of a large file's
 /// load). Records arrive in the same order as from <see cref="PerfDataReader.TryRead"/>. Memory stays bounded:
-/// a few batches of about a megabyte circulate between the threads.
+/// a few batches of a quarter megabyte circulate between the threads.
 /// </summary>
 public static class ReadAhead
 {
-    private const int BatchBytes = 1 << 20;
+    // Small enough that a small file does not fault in megabytes of fresh buffers, large enough that handing a
+    // batch over is rare (a 267 MB file: about a thousand hand-overs).
+    private const int BatchBytes = 256 << 10;
     private const int BatchesInFlight = 4;
 
     public static void ForEach(PerfDataReader reader, RecordHandler handler)
@@ -77,7 +79,7 @@ public static class ReadAhead
     {
         private byte[] _bytes = new byte[BatchBytes];
         private int _used;
-        private Entry[] _entries = new Entry[8192];
+        private Entry[] _entries = new Entry[2048];
         private int _count;
 
         public void Clear()
