@@ -23,6 +23,9 @@ public sealed class ProfileBuilder
     private readonly Dictionary<ulong, int> _eventById = new();
     private int _eventsIndexed;
     private int[] _chainFrames = new int[256];
+    private bool[] _chainKernel = new bool[256];
+    private int[] _chainStackFrom = new int[256];
+    private readonly Dictionary<int, ChainMemo> _chainMemos = new();
     private readonly CallchainCache _chains = new();
 
     public ProfileBuilder(Profile profile, Symbolizer symbolizer)
@@ -150,25 +153,40 @@ public sealed class ProfileBuilder
         }
     }
 
-    /// <summary>Symbolizes a call chain seen for the first time and interns it as a stack.</summary>
+    /// <summary>
+    /// Symbolizes a call chain seen for the first time and interns it as a stack. The part it shares, toward the
+    /// root, with the thread's previous new chain is taken from <see cref="ChainMemo"/> rather than named again.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int BuildStack(SampleRecord sample)
     {
         var chain = sample.Callchain;
-        EnsureChainCapacity(chain.Length);
-        int count = 0;
+        int length = chain.Length;
+        EnsureChainCapacity(length);
+        // The context each entry is read in: markers switch between kernel and user.
         bool kernel = sample.CpuMode == RecordMisc.CpuModeKernel;
-        foreach (ulong address in chain)
+        for (int i = 0; i < length; i++)
         {
-            if (address >= CallchainContext.Max)
-            {
-                kernel = address == CallchainContext.Kernel;
-                continue;
-            }
-            _chainFrames[count++] = ResolveFrame(sample.Pid, address, kernel);
+            if (chain[i] >= CallchainContext.Max) kernel = chain[i] == CallchainContext.Kernel;
+            _chainKernel[i] = kernel;
         }
-        int stack = Profile.EmptyStack;
-        for (int i = count - 1; i >= 0; i--) stack = _profile.Stacks.Intern(stack, _chainFrames[i]);
+        var kernelOf = _chainKernel.AsSpan(0, length);
+        if (!_chainMemos.TryGetValue(sample.Tid, out var memo)) _chainMemos[sample.Tid] = memo = new ChainMemo();
+        int shared = memo.SharedSuffix(sample.Pid, _symbolizer.Generation, chain, kernelOf);
+        // Named leaf first, as perf's chain lists them (frame ids follow first sight), then interned from the root.
+        int fresh = length - shared;
+        for (int i = 0; i < fresh; i++)
+        {
+            _chainFrames[i] = chain[i] >= CallchainContext.Max ? -1 : ResolveFrame(sample.Pid, chain[i], _chainKernel[i]);
+        }
+        int stack = memo.StackOfSuffix(shared);
+        for (int i = fresh - 1; i >= 0; i--)
+        {
+            if (_chainFrames[i] >= 0) stack = _profile.Stacks.Intern(stack, _chainFrames[i]);
+            _chainStackFrom[i] = stack;
+        }
+        if (shared > 0) memo.CopySuffixStacks(shared, _chainStackFrom.AsSpan(fresh, shared));
+        memo.Remember(sample.Pid, _symbolizer.Generation, chain, kernelOf, _chainStackFrom.AsSpan(0, length));
         return stack;
     }
 
@@ -244,6 +262,10 @@ public sealed class ProfileBuilder
 
     private void EnsureChainCapacity(int length)
     {
-        if (_chainFrames.Length < length) _chainFrames = new int[Math.Max(length, _chainFrames.Length * 2)];
+        if (_chainFrames.Length >= length) return;
+        int size = Math.Max(length, _chainFrames.Length * 2);
+        _chainFrames = new int[size];
+        _chainKernel = new bool[size];
+        _chainStackFrom = new int[size];
     }
 }
