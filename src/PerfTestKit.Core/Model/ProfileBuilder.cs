@@ -59,12 +59,6 @@ public sealed class ProfileBuilder
     /// </summary>
     public bool HasAnnounced(int tid) => _announcedThreads.Contains(tid);
 
-    /// <summary>Loads the symbols of every process seen so far (see <see cref="Symbolizer.Preload"/>).</summary>
-    public void PreloadSymbols()
-    {
-        foreach (var (pid, maps) in _processes) _symbolizer.Preload(pid, maps);
-    }
-
     /// <summary>Reports what was skipped; call once after the last record.</summary>
     public void Finish()
     {

@@ -205,12 +205,13 @@ public sealed class TestRunProfiler : IAsyncDisposable
 
     /// <summary>
     /// Runs the per-test path once on what was recorded so far, before the first test ends: the collector's
-    /// process is fresh, and compiling this code would otherwise be paid inside the first tests.
+    /// process is fresh, and compiling this code would otherwise be paid inside the first tests. Symbols are not
+    /// loaded ahead here: the follower names samples as they come, and loading every library the host had mapped
+    /// took most of a 250-400 ms warm-up, on a core the starting host needed.
     /// </summary>
     private void WarmUp()
     {
         var clock = Stopwatch.StartNew();
-        _recording.PreloadSymbols();
         var profile = _recording.Profile;
         var view = profile.Select(new SampleFilter { Pid = _pid });
         new TestMethodLocator(profile, "PerfTestKit.WarmUp.Test").Locate(_recordingStartNs, _recordingStartNs, _pid);

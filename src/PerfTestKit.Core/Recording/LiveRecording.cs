@@ -153,9 +153,6 @@ public sealed class LiveRecording : IAsyncDisposable
         return flushed;
     }
 
-    /// <summary>Loads the symbols of the recorded processes now rather than at their first sample.</summary>
-    public void PreloadSymbols() => _builder?.PreloadSymbols();
-
     /// <summary>Stops perf with SIGINT and reads everything it wrote to the end.</summary>
     public async Task<Profile> StopAsync()
     {

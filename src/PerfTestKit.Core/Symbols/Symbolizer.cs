@@ -53,21 +53,6 @@ public sealed class Symbolizer
         }
     }
 
-    /// <summary>
-    /// Loads, ahead of need, everything that names code of a process: kernel symbols, each mapped ELF file (and its
-    /// debug file), the vDSO and the managed maps. A live recording does this before the first test starts.
-    /// </summary>
-    public void Preload(int pid, ProcessMaps maps)
-    {
-        _ = Kernel;
-        foreach (var mapping in maps.Mappings)
-        {
-            if (mapping.FileName == VdsoImage.MappingName) _ = _vdso.Value;
-            else if (IsFileBacked(mapping.FileName)) Image(mapping.FileName);
-        }
-        Managed(pid);
-    }
-
     public FrameInfo ResolveKernel(ulong address)
     {
         return Kernel.Lookup(address) is { } hit
