@@ -33,12 +33,11 @@ public sealed class KernelSymbols
     /// <summary>Loads kallsyms; an unreadable file or one with hidden addresses (kptr_restrict) gives an empty table.</summary>
     public static KernelSymbols Load(string path = "/proc/kallsyms")
     {
-        if (path == "/proc/kallsyms" && KallsymsCache.TryRead() is { } cached)
+        var cache = path == "/proc/kallsyms" ? KallsymsCache.ForThisBoot() : null;
+        if (cache?.TryReadText() is { } cached)
         {
-            if (KallsymsCache.TryReadIndex(cached.Length) is { } index && FromIndex(cached, index, KallsymsCache.IndexHeaderSize) is { } indexed) return indexed;
-            var parsed = Parse(cached);
-            KallsymsCache.WriteIndex(cached.Length, parsed.ToIndex());
-            return parsed;
+            if (cache.TryReadIndex(cached.Length) is { } index && FromIndex(cached, index, KallsymsCache.IndexHeaderSize) is { } indexed) return indexed;
+            return ParseAndIndex(cached, cache);
         }
         try
         {
@@ -53,13 +52,21 @@ public sealed class KernelSymbols
                 if (used == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
             }
             Array.Resize(ref buffer, used);
-            if (path == "/proc/kallsyms") KallsymsCache.Write(buffer);
-            return Parse(buffer);
+            cache?.WriteText(buffer);
+            return ParseAndIndex(buffer, cache);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return Empty;
         }
+    }
+
+    /// <summary>Parses the text and saves the table in the cache (when there is one) for the next conversion.</summary>
+    private static KernelSymbols ParseAndIndex(byte[] text, KallsymsCache? cache)
+    {
+        var parsed = Parse(text);
+        cache?.WriteIndex(text.Length, parsed.ToIndex());
+        return parsed;
     }
 
     public static KernelSymbols Parse(TextReader reader) => Parse(Encoding.UTF8.GetBytes(reader.ReadToEnd()));

@@ -28,14 +28,18 @@ public static class FoldedStacksWriter
         var profile = view.Profile;
         // Counted by (thread name, stack) as two ints: hashing the name's text for every sample was most of it.
         var nameIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var names = new List<string>();
         var nameOfThread = new int[profile.Threads.Count];
         for (int t = 0; t < nameOfThread.Length; t++)
         {
             string name = profile.Threads[t].Name;
-            if (!nameIds.TryGetValue(name, out int id)) nameIds[name] = id = nameIds.Count;
+            if (!nameIds.TryGetValue(name, out int id))
+            {
+                nameIds[name] = id = names.Count;
+                names.Add(name);
+            }
             nameOfThread[t] = id;
         }
-        var names = nameIds.OrderBy(p => p.Value).Select(p => p.Key).ToArray();
         var byThreadAndStack = new Dictionary<long, int>();
         foreach (int s in view.Samples)
         {
