@@ -25,6 +25,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
     private ProfilerSettings _settings = new();
     private XmlElement? _configuration;
     private Task<TestRunProfiler?> _profiler = Task.FromResult<TestRunProfiler?>(null);
+    private LiveRecording? _launcherRecording;
     private readonly TaskCompletionSource<int> _testHostPid = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _workDirectory = "";
     private string _readyFile = "";
@@ -34,6 +35,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
     public override void Initialize(XmlElement? configurationElement, DataCollectionEvents events, DataCollectionSink dataSink,
         DataCollectionLogger logger, DataCollectionEnvironmentContext? environmentContext)
     {
+        ProfilerTrace.Write(() => $"collector: initialize, {(DateTime.Now - System.Diagnostics.Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms after the process started");
         _sink = dataSink;
         _logger = logger;
         // VSTest always passes the environment; its session context is where session files and warnings go.
@@ -56,6 +58,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
     /// </summary>
     public IEnumerable<KeyValuePair<string, string>> GetTestExecutionEnvironmentVariables()
     {
+        ProfilerTrace.Write(() => "collector: test host variables asked");
         if (_disabled) return Array.Empty<KeyValuePair<string, string>>();
         var variables = DotNetPerfEnvironment.TestHostVariables.ToList();
         string hook = Path.Combine(Path.GetDirectoryName(typeof(PerfProfileCollector).Assembly.Location) ?? "", StartupHookAssembly);
@@ -70,19 +73,54 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
 
     private void OnSessionStart(object? sender, SessionStartEventArgs e)
     {
+        ProfilerTrace.Write(() => "collector: session start");
         var sources = e.GetPropertyValue<IEnumerable<string>>("TestSources") ?? Enumerable.Empty<string>();
         _settings = CollectorSettings.Parse(_configuration, sources, out var errors);
         if (errors.Count > 0) Disable("the PerfProfile settings are invalid: " + string.Join("; ", errors));
         if (_disabled) return;
-        var probeClock = System.Diagnostics.Stopwatch.StartNew();
-        var availability = PerfProbe.CheckAsync(_settings.PerfPath).GetAwaiter().GetResult();
-        ProfilerTrace.Write(() => $"collector: perf probe {probeClock.Elapsed.TotalMilliseconds:F0} ms: {availability.Message}");
-        if (!availability.IsAvailable) Disable(availability.Message);
-        // perf starts when the test host's pid is known; tests wait for it (TestHostLaunched may come late).
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        _launcherRecording = RecordLauncher();
+        ProfilerTrace.Write(() => $"collector: perf on the launcher {(_launcherRecording is null ? "failed" : "records")} after {clock.Elapsed.TotalMilliseconds:F0} ms");
+        if (_launcherRecording is not null)
+        {
+            // perf will follow the host from its start: nothing to wait for.
+            ReleaseTestHost();
+        }
+        else
+        {
+            // Say why perf cannot record, if that is why.
+            var availability = PerfProbe.CheckAsync(_settings.PerfPath).GetAwaiter().GetResult();
+            ProfilerTrace.Write(() => $"collector: perf probe: {availability.Message}");
+            if (!availability.IsAvailable) Disable(availability.Message);
+        }
+        // The profiler is ready once the test host's pid is known; tests wait for it (TestHostLaunched may come late).
         _profiler = _disabled ? Task.FromResult<TestRunProfiler?>(null) : _testHostPid.Task.ContinueWith(t => StartProfiler(t.Result), TaskScheduler.Default);
     }
 
-    private void OnTestHostLaunched(object? sender, TestHostLaunchedEventArgs e) => _testHostPid.TrySetResult(e.TestHostProcessId);
+    /// <summary>
+    /// perf on the process that launches the test host (vstest.console, our parent), started before the launch:
+    /// VSTest waits for SessionStart before it starts the host, so perf follows the host from its first instruction
+    /// and the host never waits for perf to attach. Null when perf could not start.
+    /// </summary>
+    private LiveRecording? RecordLauncher()
+    {
+        if (ParentProcess.Id() is not { } launcher) return null;
+        try
+        {
+            return TestRunProfiler.RecordChildrenOf(_settings, launcher, Path.Combine(_workDirectory, "launcher"));
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or System.ComponentModel.Win32Exception)
+        {
+            ProfilerTrace.Write(() => $"collector: perf on the launcher {launcher}: {ex.Message}");
+            return null;
+        }
+    }
+
+    private void OnTestHostLaunched(object? sender, TestHostLaunchedEventArgs e)
+    {
+        ProfilerTrace.Write(() => $"collector: test host {e.TestHostProcessId} launched");
+        _testHostPid.TrySetResult(e.TestHostProcessId);
+    }
 
     private TestRunProfiler? StartProfiler(int pid)
     {
@@ -91,7 +129,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         {
             // The host goes on as soon as perf records; the profiler warms up meanwhile (the host does not wait for us).
             string hostDirectory = Path.Combine(_workDirectory, $"host-{pid}");
-            var profiler = TestRunProfiler.Start(_settings, pid, hostDirectory, Path.Combine(hostDirectory, "out"), ReleaseTestHost);
+            var profiler = TestRunProfiler.Start(_settings, pid, hostDirectory, Path.Combine(hostDirectory, "out"), ReleaseTestHost, _launcherRecording);
             ProfilerTrace.Write(() => $"collector: perf attached to {pid} and warmed up in {clock.Elapsed.TotalMilliseconds:F0} ms");
             return profiler;
         }
@@ -112,6 +150,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
     private void OnTestCaseStart(object? sender, TestCaseStartEventArgs e)
     {
         if (_disabled) return;
+        ProfilerTrace.Write(() => $"collector: test start {e.TestElement?.DisplayName}");
         // The first test must not start before perf records: wait for it once (later calls return at once).
         if (!_profiler.Wait(StartWait))
         {
@@ -147,6 +186,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
 
     private void OnSessionEnd(object? sender, SessionEndEventArgs e)
     {
+        ProfilerTrace.Write(() => "collector: session end");
         if (!_profiler.IsCompletedSuccessfully || _profiler.Result is not { } profiler) return;
         try
         {
@@ -171,14 +211,21 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
     {
         if (disposing)
         {
+            ProfilerTrace.Write(() => "collector: dispose");
             if (_profiler.IsCompletedSuccessfully && _profiler.Result is { } profiler)
             {
                 profiler.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+            else
+            {
+                // No test host came (or perf could not follow it): the launcher's recording is not wanted.
+                _launcherRecording?.DiscardAsync().GetAwaiter().GetResult();
             }
             // Attachments were copied when the session ended; what is left here is ours to remove,
             // and so are the perf map and jitdump the test host wrote because we asked it to.
             TryDelete(() => Directory.Delete(_workDirectory, recursive: true));
             if (_testHostPid.Task.IsCompletedSuccessfully) DotNetPerfEnvironment.RemoveFilesWrittenBy(_testHostPid.Task.Result);
+            ProfilerTrace.Write(() => "collector: disposed");
         }
         base.Dispose(disposing);
     }

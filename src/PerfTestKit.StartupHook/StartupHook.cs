@@ -17,9 +17,12 @@ internal static class StartupHook
         if (string.IsNullOrEmpty(readyFile)) return;
         int timeoutMs = int.TryParse(Environment.GetEnvironmentVariable(TimeoutVariable), out int t) && t >= 0 ? t : 30_000;
         var clock = Stopwatch.StartNew();
+        string? trace = Environment.GetEnvironmentVariable("PERFTESTKIT_TRACE");
+        if (trace is not null) File.AppendAllText(trace, $"{Stopwatch.GetTimestamp()} [{Environment.ProcessId}] hook: waiting, {(DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds:F0} ms after the host started\n");
         while (!File.Exists(readyFile) && clock.ElapsedMilliseconds < timeoutMs)
         {
             Thread.Sleep(5);
         }
+        if (trace is not null) File.AppendAllText(trace, $"{Stopwatch.GetTimestamp()} [{Environment.ProcessId}] hook: released after {clock.Elapsed.TotalMilliseconds:F0} ms\n");
     }
 }

@@ -50,6 +50,8 @@ public sealed class ProfileView
     });
 
     /// <summary>Frames by self samples (the leaf), with total samples counted once per sample even under recursion.</summary>
+    // Optimized at first use (see CallTree.Build).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public List<FrameCost> TopFrames(int count)
     {
         var self = new Dictionary<int, int>();

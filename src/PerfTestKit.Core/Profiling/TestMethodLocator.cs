@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using PerfTestKit.Model;
 using PerfTestKit.Symbols;
 
@@ -40,6 +41,8 @@ public sealed class TestMethodLocator
     /// holds the test method, and the threads that ran it; null when no sample caught it (a test shorter than the
     /// sampling period).
     /// </summary>
+    // Optimized at first use (see CallTree.Build).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (ulong StartNs, ulong EndNs, IReadOnlySet<int> Tids)? Locate(ulong fromNs, ulong toNs, int pid)
     {
         var candidates = _profile.Select(new SampleFilter { FromNs = fromNs, ToNs = toNs, Pid = pid });

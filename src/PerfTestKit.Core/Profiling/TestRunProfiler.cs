@@ -38,6 +38,11 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// <summary>How often the follower reads what perf wrote while tests run.</summary>
     private static readonly TimeSpan FollowInterval = TimeSpan.FromMilliseconds(100);
 
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(15);
+
+    private static PerfRecordOptions RecordOptions(ProfilerSettings settings) =>
+        new() { PerfPath = settings.PerfPath, Frequency = settings.Frequency, Event = settings.Event };
+
     /// <summary>How many recent tests' starts bound the search for the next one (tests may overlap when run in parallel).</summary>
     private const int SearchBack = 8;
 
@@ -63,10 +68,38 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// perf's file stays in <paramref name="workDirectory"/>; what users open goes to <paramref name="outputDirectory"/>:
     /// the run's files at its top, each test's in tests/NAME/.
     /// </summary>
-    public static TestRunProfiler Start(ProfilerSettings settings, int testHostPid, string workDirectory, string outputDirectory, Action? recording = null)
+    public static TestRunProfiler Start(ProfilerSettings settings, int testHostPid, string workDirectory, string outputDirectory, Action? recording = null) =>
+        Start(settings, testHostPid, workDirectory, outputDirectory, recording, parentRecording: null);
+
+    /// <summary>
+    /// Starts perf on the process that will launch the test host (see <see cref="LiveRecording.StartBeforeChild"/>),
+    /// so that the host is recorded from its start without waiting for perf. Hand it to
+    /// <see cref="Start(ProfilerSettings, int, string, string, Action?, LiveRecording?)"/> once the host's pid is known.
+    /// </summary>
+    public static LiveRecording RecordChildrenOf(ProfilerSettings settings, int launcherPid, string workDirectory) =>
+        LiveRecording.StartBeforeChild(RecordOptions(settings), launcherPid, workDirectory, new SymbolizerOptions(), StartTimeout);
+
+    /// <summary>
+    /// As <see cref="Start(ProfilerSettings, int, string, string, Action?)"/>, adopting <paramref name="parentRecording"/>
+    /// when it follows the host; otherwise (the host was not forked by that process, or before perf recorded) it is
+    /// discarded and perf attaches to the host itself.
+    /// </summary>
+    public static TestRunProfiler Start(ProfilerSettings settings, int testHostPid, string workDirectory, string outputDirectory, Action? recording, LiveRecording? parentRecording)
     {
-        var options = new PerfRecordOptions { PerfPath = settings.PerfPath, Frequency = settings.Frequency, Event = settings.Event };
-        var live = LiveRecording.Start(options, testHostPid, workDirectory, new SymbolizerOptions(), TimeSpan.FromSeconds(15));
+        LiveRecording live;
+        if (parentRecording is not null && parentRecording.Follows(testHostPid))
+        {
+            live = parentRecording;
+        }
+        else
+        {
+            if (parentRecording is not null)
+            {
+                ProfilerTrace.Write(() => $"perf on the launcher does not follow test host {testHostPid}: attaching to it");
+                parentRecording.DiscardAsync().GetAwaiter().GetResult();
+            }
+            live = LiveRecording.Start(RecordOptions(settings), testHostPid, workDirectory, new SymbolizerOptions(), StartTimeout);
+        }
         // No test can have started before this moment: the first test's window is searched from here.
         ulong recordingStartNs = LiveRecording.MonotonicNow();
         recording?.Invoke();
@@ -123,20 +156,25 @@ public sealed class TestRunProfiler : IAsyncDisposable
     private TestArtifacts EndTestLocked(TestCaseWindow reported)
     {
         var clock = Stopwatch.StartNew();
+        var pausedBefore = GC.GetTotalPauseDuration();
         if (!_recording.CatchUp(reported.EndNs) && _warnings.Count == 0)
         {
             _warnings.Add(_recording.Perf.HasExited
                 ? $"perf stopped during the run: {_recording.Perf.StandardError.Trim()}"
                 : "perf did not answer a flush in time; some tests may lack samples");
         }
+        double caughtUp = clock.Elapsed.TotalMilliseconds;
         var profile = _recording.Profile;
         var (test, view, searchFrom) = Locate(reported, profile);
+        double located = clock.Elapsed.TotalMilliseconds;
         string name = UniqueName(ArtifactFileName.From(test.FullName));
         var files = WriteTestFiles(view, TestDirectory(name), name, test);
+        double written = clock.Elapsed.TotalMilliseconds;
         var artifacts = new TestArtifacts(files, view.SampleCount);
         _tests.Add(new ProfiledTest(test, artifacts, Hottest(profile, view), reported, searchFrom, name));
         _endTestMilliseconds.Add(clock.Elapsed.TotalMilliseconds);
-        ProfilerTrace.Write(() => $"end test {test.FullName}: {view.SampleCount} samples, {clock.Elapsed.TotalMilliseconds:F1} ms in all");
+        ProfilerTrace.Write(() => $"end test {test.FullName}: {view.SampleCount} samples, {clock.Elapsed.TotalMilliseconds:F1} ms in all " +
+            $"(catch-up {caughtUp:F1}, locate {located - caughtUp:F1}, write {written - located:F1}, GC pause {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F1}, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
         return artifacts;
     }
 

@@ -66,15 +66,36 @@ public sealed class LiveRecording : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts perf on <paramref name="parentPid"/> before it starts the process to profile. Events opened on a
+    /// thread are inherited by every process it forks afterwards, so perf follows such a child from its first
+    /// instruction and none of its threads can escape, and the child does not wait for perf to attach. The parent's
+    /// own threads are recorded too (views select the child by pid). <see cref="Follows"/> says whether it worked.
+    /// </summary>
+    public static LiveRecording StartBeforeChild(PerfRecordOptions options, int parentPid, string workDirectory, SymbolizerOptions? symbols, TimeSpan startTimeout) =>
+        Attach(options, parentPid, workDirectory, symbols, startTimeout);
+
+    /// <summary>
+    /// Whether perf records <paramref name="pid"/>: its FORK or COMM record is in what perf wrote so far
+    /// (reads the recording up to now).
+    /// </summary>
+    public bool Follows(int pid)
+    {
+        if (_stopped || _perf.HasExited) return false;
+        CatchUp(MonotonicNow(), trace: true);
+        return Announced(pid);
+    }
+
     /// <summary>Whether perf announced the thread (see <see cref="ProfileBuilder.HasAnnounced"/>).</summary>
     private bool Announced(int tid) => _builder?.HasAnnounced(tid) ?? false;
 
     /// <summary>
-    /// Stops perf without reading what it wrote (an attempt that is thrown away). Killed rather than interrupted:
-    /// perf's orderly exit (build-id scan, header) took over a second, added to the test run.
+    /// Stops perf without reading what it wrote (an attempt that is thrown away) and deletes its file. Killed
+    /// rather than interrupted: perf's orderly exit (build-id scan, header) took over a second, added to the test run.
     /// </summary>
-    private async Task DiscardAsync()
+    public async Task DiscardAsync()
     {
+        if (_stopped) return;
         _stopped = true;
         await _perf.KillAsync().ConfigureAwait(false);
         _control.Dispose();

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Reflection;
 using System.Text;
 using System.Text.Json;
@@ -38,6 +39,8 @@ public static class FlameGraphHtmlWriter
         output.Flush();
     }
 
+    // Optimized at first use (see CallTree.Build).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteData(ProfileView view, Stream output, FlameGraphOptions options)
     {
         var profile = view.Profile;

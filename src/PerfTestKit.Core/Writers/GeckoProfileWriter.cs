@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using PerfTestKit.Model;
 using PerfTestKit.Symbols;
@@ -123,6 +124,8 @@ public static class GeckoProfileWriter
     }
 
     /// <summary>The view's samples split by thread (pid, tid), in the order threads are listed: by pid, then tid.</summary>
+    // Optimized at first use (see CallTree.Build).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static List<(int Pid, int Tid, int[] Samples)> SamplesByThread(ProfileView view)
     {
         var profile = view.Profile;
@@ -154,6 +157,8 @@ public static class GeckoProfileWriter
             .OrderBy(g => g.Pid).ThenBy(g => g.Tid).ToList();
     }
 
+    // Optimized at first use (see CallTree.Build).
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteThread(Utf8JsonWriter json, Profile profile, int[] samples, ulong zeroNs, GeckoProfileOptions? markers)
     {
         var tables = new ThreadTables(profile);
