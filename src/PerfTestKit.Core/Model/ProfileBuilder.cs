@@ -113,9 +113,16 @@ public sealed class ProfileBuilder
         return maps;
     }
 
+    /// <summary>
+    /// When set, samples of other processes are dropped without being named (perf on a launcher also records the
+    /// launcher's own threads, which nobody looks at). Their mappings and threads are still followed.
+    /// </summary>
+    public int? SamplesOfPid { get; set; }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void AddSample(SampleRecord sample, PerfEventAttr attr)
     {
+        if (SamplesOfPid is { } only && sample.Pid != only) return;
         var chain = sample.Callchain;
         int stack;
         if (chain.Length == 0)

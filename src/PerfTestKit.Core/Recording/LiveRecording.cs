@@ -20,6 +20,7 @@ public sealed class LiveRecording : IAsyncDisposable
     private ProfileBuilder? _builder;
     private PerfDataReader? _reader;
     private bool _stopped;
+    private int? _samplesOfPid;
 
     private LiveRecording(PerfSession perf, PerfControl control, string dataPath, Symbolizer symbolizer)
     {
@@ -82,6 +83,9 @@ public sealed class LiveRecording : IAsyncDisposable
     public bool Follows(int pid)
     {
         if (_stopped || _perf.HasExited) return false;
+        // Only that process's samples are wanted: the launcher's own are dropped unnamed.
+        _samplesOfPid = pid;
+        if (_builder is not null) _builder.SamplesOfPid = pid;
         CatchUp(MonotonicNow(), trace: true);
         return Announced(pid);
     }
@@ -110,7 +114,10 @@ public sealed class LiveRecording : IAsyncDisposable
         var control = PerfControl.Create(workDirectory);
         string data = Path.Combine(workDirectory, "perf.data");
         var perf = PerfRecorder.Attach(options with { OutputPath = data, ControlFifos = control.Paths }, pid);
-        var recording = new LiveRecording(perf, control, data, new Symbolizer(symbols));
+        var symbolizer = new Symbolizer(symbols);
+        // Kernel names load on the pool while perf starts (~150 ms), rather than at the first kernel frame.
+        symbolizer.PrefetchKernelSymbols();
+        var recording = new LiveRecording(perf, control, data, symbolizer);
         if (!control.Ping(startTimeout))
         {
             string reason = perf.HasExited ? perf.StandardError.Trim() : "no answer on its control fifo";
@@ -213,7 +220,7 @@ public sealed class LiveRecording : IAsyncDisposable
         _reader.Info.Hostname ??= Environment.MachineName;
         if (_reader.Info.CommandLine.Count == 0) _reader.Info.CommandLine = _perf.CommandLine;
         Profile = new Profile { Source = DataPath, Session = _reader.Info, Events = _reader.Attributes };
-        _builder = new ProfileBuilder(Profile, _symbolizer);
+        _builder = new ProfileBuilder(Profile, _symbolizer) { SamplesOfPid = _samplesOfPid };
         return true;
     }
 

@@ -56,11 +56,17 @@ public static class DotNetPerfEnvironment
     };
 
     /// <summary>
-    /// The variables a profiled test host gets: the above, and W^X off (with it on, JIT code runs from a second
-    /// mapping that perf cannot tie to the perf map).
+    /// The variables a profiled test host gets: the jitdump alone (PerfMapEnabled=2: it names everything the perf
+    /// map does, and its files are ours to read and delete), and W^X off (with it on, JIT code runs from a second
+    /// mapping that perf cannot tie to the perf map). Writing the perf map as well delayed the sample's first test
+    /// by ~90 ms (host start to first test: ~850 -> ~760 ms; ~510 ms without either file).
     /// </summary>
-    public static IReadOnlyList<KeyValuePair<string, string>> TestHostVariables { get; } =
-        Variables.Append(new("DOTNET_EnableWriteXorExecute", "0")).ToList();
+    public static IReadOnlyList<KeyValuePair<string, string>> TestHostVariables { get; } = new KeyValuePair<string, string>[]
+    {
+        new("DOTNET_PerfMapEnabled", "2"),
+        new("DOTNET_PerfMapStubGranularity", "2"),
+        new("DOTNET_EnableWriteXorExecute", "0"),
+    };
 
     /// <summary>Removes the perf map and jitdump that <paramref name="pid"/> wrote because these variables asked it to.</summary>
     public static void RemoveFilesWrittenBy(int pid)
