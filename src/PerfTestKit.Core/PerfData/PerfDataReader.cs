@@ -43,6 +43,9 @@ public sealed class PerfDataReader : IDisposable
     }
 
     public bool IsPipeMode { get; private set; }
+
+    /// <summary>The size of the data section when the file says it (not a pipe, a live file or a killed perf's).</summary>
+    public long? DataBytes { get; private set; }
     public bool BigEndian { get; private set; }
     public PerfSessionInfo Info { get; } = new();
     public IReadOnlyList<PerfEventAttr> Attributes => _attrs;
@@ -241,6 +244,7 @@ public sealed class PerfDataReader : IDisposable
                 ReadFeatures(featureBits, _dataEnd, length);
             }
         }
+        DataBytes = _dataEnd == long.MaxValue ? null : _dataEnd - (long)dataOffset;
         _stream.Position = (long)dataOffset;
         _bufferStart = _bufferEnd = 0;
         _bufferOffset = (long)dataOffset;
