@@ -12,8 +12,12 @@ namespace PerfTestKit.Profiling;
 public sealed class TestMethodLocator
 {
     private readonly Profile _profile;
-    private readonly Dictionary<int, bool> _frameMatches = new();
-    private readonly Dictionary<int, bool> _stackMatches = new();
+    // What is known of each stack and frame id (dense ints): 0 not yet, 1 holds the test, 2 does not. The first
+    // test's search runs over the host's whole start-up (thousands of deep stacks): dictionaries and a recursive
+    // walk were most of that test's end.
+    private sbyte[] _stackMatches = Array.Empty<sbyte>();
+    private sbyte[] _frameMatches = Array.Empty<sbyte>();
+    private readonly List<int> _path = new();
     private readonly string _methodPrefix;
     private readonly string _asyncStateMachine;
 
@@ -62,20 +66,39 @@ public sealed class TestMethodLocator
     private bool StackHoldsTest(int stack)
     {
         if (stack < 0) return false;
-        if (_stackMatches.TryGetValue(stack, out bool known)) return known;
         var stacks = _profile.Stacks;
-        bool found = FrameIsTest(stacks.Frame(stack)) || StackHoldsTest(stacks.Parent(stack));
-        _stackMatches[stack] = found;
-        return found;
+        if (_stackMatches.Length < stacks.Count) Array.Resize(ref _stackMatches, stacks.Count);
+        // Walk toward the root until a stack whose answer is known (or the root), then record the answer for the
+        // whole path: a stack holds the test when any frame from it to the root is the test method.
+        _path.Clear();
+        sbyte answer = 2;
+        for (int s = stack; s >= 0; s = stacks.Parent(s))
+        {
+            if (_stackMatches[s] != 0)
+            {
+                answer = _stackMatches[s];
+                break;
+            }
+            if (FrameIsTest(stacks.Frame(s)))
+            {
+                answer = 1;
+                _stackMatches[s] = 1;
+                break;
+            }
+            _path.Add(s);
+        }
+        foreach (int s in _path) _stackMatches[s] = answer;
+        return answer == 1;
     }
 
     private bool FrameIsTest(int frame)
     {
-        if (_frameMatches.TryGetValue(frame, out bool known)) return known;
+        if (_frameMatches.Length <= frame) Array.Resize(ref _frameMatches, Math.Max(_profile.Frames.Count, frame + 1));
+        if (_frameMatches[frame] != 0) return _frameMatches[frame] == 1;
         var info = _profile.Frames[frame];
         bool match = info.Kind == FrameKind.Managed
             && (info.Name.StartsWith(_methodPrefix, StringComparison.Ordinal) || info.Name.StartsWith(_asyncStateMachine, StringComparison.Ordinal));
-        _frameMatches[frame] = match;
+        _frameMatches[frame] = match ? (sbyte)1 : (sbyte)2;
         return match;
     }
 }

@@ -14,9 +14,15 @@ public sealed class ManagedSymbols
 {
     private readonly List<(string Path, bool IsJitDump)> _files = new();
     private readonly Dictionary<string, long> _consumed = new(StringComparer.Ordinal);
-    private readonly SymbolTable.Builder _builder = new();
-    private int _builtCount = -1;
-    private SymbolTable _table = SymbolTable.Empty;
+    // While the process runs, what a refresh reads goes to a small table of its own, merged into the main one only
+    // once it holds an eighth as many symbols: rebuilding the whole table (tens of thousands of stubs and methods)
+    // at every refresh allocated megabytes a time, and the collections that followed paused tests' ends.
+    private const int MergeAtLeast = 4096;
+    private readonly SymbolTable.Builder _main = new();
+    private SymbolTable.Builder _recent = new();
+    private SymbolTable _mainTable = SymbolTable.Empty;
+    private SymbolTable _recentTable = SymbolTable.Empty;
+    private int _recentBuiltCount;
 
     private ManagedSymbols(int pid, IEnumerable<string> directories)
     {
@@ -38,17 +44,35 @@ public sealed class ManagedSymbols
     /// <summary>True when a perf map or jitdump was found for the process.</summary>
     public bool Exists => _consumed.Count > 0;
 
-    public SymbolTable Table
+    /// <summary>The name of the code at <paramref name="address"/>, as the runtime wrote it; null when unknown.</summary>
+    public string? Lookup(ulong address)
     {
-        get
+        if (_recent.Count != _recentBuiltCount)
         {
-            if (_builtCount != _builder.Count)
-            {
-                _table = _builder.Build();
-                _builtCount = _builder.Count;
-            }
-            return _table;
+            if (_recent.Count >= Math.Max(MergeAtLeast, _mainTable.Count / 8)) MergeRecent();
+            else _recentTable = _recent.Build();
+            _recentBuiltCount = _recent.Count;
         }
+        // The symbol with the nearest start wins, as in one merged table. Two at the same start (rare) are settled
+        // by the merged table's rule, so merge then.
+        bool inMain = _mainTable.TryLookup(address, out ulong mainStart, out string mainName);
+        bool inRecent = _recentTable.TryLookup(address, out ulong recentStart, out string recentName);
+        if (inMain && inRecent && recentStart == mainStart)
+        {
+            MergeRecent();
+            _recentBuiltCount = 0;
+            return _mainTable.Lookup(address);
+        }
+        if (inRecent && (!inMain || recentStart > mainStart)) return recentName;
+        return inMain ? mainName : null;
+    }
+
+    private void MergeRecent()
+    {
+        _main.AddAll(_recent);
+        _recent = new SymbolTable.Builder();
+        _mainTable = _main.Build();
+        _recentTable = SymbolTable.Empty;
     }
 
     /// <summary>Reads what the runtime appended since the last call; true when something new was read.</summary>
@@ -63,7 +87,7 @@ public sealed class ManagedSymbols
                 using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1 << 16);
                 long from = _consumed.GetValueOrDefault(path);
                 if (stream.Length <= from && _consumed.ContainsKey(path)) continue;
-                long consumed = isJitDump ? ReadJitDump(stream, from, _builder) : ReadPerfMap(stream, from, _builder);
+                long consumed = isJitDump ? ReadJitDump(stream, from, _recent) : ReadPerfMap(stream, from, _recent);
                 grew |= consumed != from || !_consumed.ContainsKey(path);
                 _consumed[path] = consumed;
             }

@@ -28,13 +28,23 @@ public sealed class SymbolTable
     public int Count => _starts.Length;
 
     /// <summary>The name of the symbol that covers <paramref name="address"/>, or null.</summary>
-    public string? Lookup(ulong address)
+    public string? Lookup(ulong address) => TryLookup(address, out _, out var name) ? name : null;
+
+    /// <summary>The start and name of the symbol that covers <paramref name="address"/>; false when none does.</summary>
+    public bool TryLookup(ulong address, out ulong start, out string name)
     {
         int index = Array.BinarySearch(_starts, address);
         if (index < 0) index = ~index - 1;
-        if (index < 0 || address >= _ends[index]) return null;
+        if (index < 0 || address >= _ends[index])
+        {
+            start = 0;
+            name = "";
+            return false;
+        }
+        start = _starts[index];
         // A race here decodes the same name twice at worst.
-        return _decoded[index] ??= _names[index].ToString();
+        name = _decoded[index] ??= _names[index].ToString();
+        return true;
     }
 
     /// <summary>
@@ -116,6 +126,13 @@ public sealed class SymbolTable
         {
             _items.Add(candidate);
             _added++;
+        }
+
+        /// <summary>Takes every symbol of <paramref name="other"/>, built or not, as added after this builder's own.</summary>
+        public void AddAll(Builder other)
+        {
+            foreach (var candidate in other._kept) Add(candidate);
+            foreach (var candidate in other._items) Add(candidate);
         }
 
         /// <summary>How many symbols were added in all (it only grows).</summary>

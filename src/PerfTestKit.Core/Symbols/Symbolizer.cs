@@ -73,7 +73,7 @@ public sealed class Symbolizer
             string? name = image.Symbols.Lookup(image.FileOffsetToAddress(offset));
             return new FrameInfo(name ?? FrameInfo.UnknownName, ModuleName(mapping.FileName), name is null ? FrameKind.Unknown : FrameKind.Native);
         }
-        if (Managed(pid)?.Lookup(address) is { } raw)
+        if (Managed(pid) is { } managed && managed.Lookup(address) is { } raw)
         {
             var (method, assembly) = ManagedFrameName.Split(raw);
             return new FrameInfo(method, assembly, FrameKind.Managed);
@@ -93,13 +93,13 @@ public sealed class Symbolizer
         return image;
     }
 
-    private SymbolTable? Managed(int pid)
+    private ManagedSymbols? Managed(int pid)
     {
         if (!_managed.TryGetValue(pid, out var symbols))
         {
             _managed[pid] = symbols = ManagedSymbols.Load(pid, _options.PerfMapDirectories);
         }
-        return symbols.Exists ? symbols.Table : null;
+        return symbols.Exists ? symbols : null;
     }
 
     /// <summary>The file name alone ("libc.so.6"); bracketed names such as [vdso] stay as they are.</summary>

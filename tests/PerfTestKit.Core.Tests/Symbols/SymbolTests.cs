@@ -185,6 +185,43 @@ public class SymbolTests
     }
 
     [Test]
+    public void A_growing_perf_map_names_old_and_new_code_as_one_merged_table_would()
+    {
+        // Enough lines for the main table, then a few appended while the process runs (they stay in the small one).
+        string directory = Directory.CreateTempSubdirectory("perftestkit-map-").FullName;
+        try
+        {
+            const int pid = 424242;
+            string map = Path.Combine(directory, $"perf-{pid}.map");
+            var lines = new System.Text.StringBuilder();
+            for (int i = 0; i < 5000; i++) lines.Append($"{0x7f0000100000 + (ulong)i * 0x100:x} 100 void [App] App.C::M{i}()[QuickJitted]\n");
+            lines.Append("7f0000900000 10000 void [App] App.Big::Wide()[QuickJitted]\n");
+            File.WriteAllText(map, lines.ToString());
+            var symbols = ManagedSymbols.Load(pid, new[] { directory });
+            Assert.That(symbols.Lookup(0x7f0000100000 + 4999 * 0x100 + 0x10), Is.EqualTo("void [App] App.C::M4999()[QuickJitted]"));
+
+            File.AppendAllText(map, "7f0000a00000 40 void [App] App.New::Code()[OptimizedTier1]\n"
+                + "7f0000904000 20 void [App] App.Inside::Wide()[OptimizedTier1]\n"
+                + "7f0000100000 100 void [App] App.Same::Start()[OptimizedTier1]\n");
+            Assert.That(symbols.Refresh(), Is.True);
+            Assert.Multiple(() =>
+            {
+                Assert.That(symbols.Lookup(0x7f0000a00010), Is.EqualTo("void [App] App.New::Code()[OptimizedTier1]"), "new code is found");
+                Assert.That(symbols.Lookup(0x7f0000904010), Is.EqualTo("void [App] App.Inside::Wide()[OptimizedTier1]"), "the nearest start wins");
+                Assert.That(symbols.Lookup(0x7f0000905000), Is.EqualTo("void [App] App.Big::Wide()[QuickJitted]"), "past the new symbol, the wide old one");
+                // Same start, both sized: perf's rule (as in one merged table) takes the longer name.
+                Assert.That(symbols.Lookup(0x7f0000100010), Is.EqualTo("void [App] App.Same::Start()[OptimizedTier1]"), "at the same start, perf's rule");
+                Assert.That(symbols.Lookup(0x7f0000a00010), Is.EqualTo("void [App] App.New::Code()[OptimizedTier1]"), "still found once merged");
+                Assert.That(symbols.Lookup(0x7f0000a00040), Is.Null);
+            });
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Test]
     public void A_process_mapping_replaces_the_part_of_an_older_one_it_overlaps()
     {
         var maps = new ProcessMaps();
