@@ -186,7 +186,9 @@ public sealed class LiveRecording : IAsyncDisposable
     {
         if (_stopped) return Profile;
         _stopped = true;
+        var clock = Stopwatch.StartNew();
         await _perf.StopAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        Profiling.ProfilerTrace.Write(() => $"perf exited {clock.Elapsed.TotalMilliseconds:F0} ms after SIGINT");
         _control.Dispose();
         if (EnsureReader())
         {

@@ -10,70 +10,128 @@ namespace PerfTestKit.Writers;
 /// </summary>
 public static class FoldedStacksWriter
 {
+    /// <summary>
+    /// Writes the lines in ordinal order of their text, as <c>Fold(view)</c> sorted would be, without making each
+    /// line a string: lines are compared frame by frame, and only the first frames that differ are looked at
+    /// (.NET stacks are a hundred frames deep and share most of them: comparing whole line strings, 3-4 KB each,
+    /// was most of writing a run's folded stacks).
+    /// </summary>
     public static void Write(ProfileView view, TextWriter output)
     {
-        foreach (var (line, count) in Fold(view).OrderBy(p => p.Key, StringComparer.Ordinal))
+        var (texts, lines) = FoldToTextIds(view);
+        var order = lines.Keys.ToArray();
+        Array.Sort(order, new LineOrder(texts));
+        foreach (var line in order)
         {
-            output.Write(line);
+            for (int i = 0; i < line.Length; i++)
+            {
+                if (i > 0) output.Write(';');
+                output.Write(texts[line[i]]);
+            }
             output.Write(' ');
-            output.Write(count);
+            output.Write(lines[line]);
             output.Write('\n');
         }
     }
 
     /// <summary>Stack text (without the count) to samples.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Dictionary<string, int> Fold(ProfileView view)
     {
+        var (texts, lines) = FoldToTextIds(view);
+        var folded = new Dictionary<string, int>(lines.Count, StringComparer.Ordinal);
+        foreach (var (line, count) in lines) folded[string.Join(';', line.Select(id => texts[id]))] = count;
+        return folded;
+    }
+
+    /// <summary>
+    /// Each line as the ids of its texts (thread name, then frames root first; equal texts share an id, so lines
+    /// that read the same are one line) with its samples.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static (List<string> Texts, Dictionary<int[], int> Lines) FoldToTextIds(ProfileView view)
+    {
         var profile = view.Profile;
-        // Counted by (thread name, stack) as two ints: hashing the name's text for every sample was most of it.
-        var nameIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var names = new List<string>();
-        var nameOfThread = new int[profile.Threads.Count];
-        for (int t = 0; t < nameOfThread.Length; t++)
+        var texts = new List<string>();
+        var textIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        int TextId(string text)
         {
-            string name = profile.Threads[t].Name;
-            if (!nameIds.TryGetValue(name, out int id))
+            if (!textIds.TryGetValue(text, out int id))
             {
-                nameIds[name] = id = names.Count;
-                names.Add(name);
+                textIds[text] = id = texts.Count;
+                texts.Add(text);
             }
-            nameOfThread[t] = id;
+            return id;
         }
+        // Counted by (thread name, stack) as two ints: hashing the name's text for every sample was most of it.
+        var nameOfThread = new int[profile.Threads.Count];
+        for (int t = 0; t < nameOfThread.Length; t++) nameOfThread[t] = TextId(Escape(profile.Threads[t].Name));
         var byThreadAndStack = new Dictionary<long, int>();
         foreach (int s in view.Samples)
         {
             long key = ((long)nameOfThread[profile.SampleThreads[s]] << 32) | (uint)profile.SampleStack(s);
             System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byThreadAndStack, key, out _)++;
         }
-        var lines = new Dictionary<string, int>(StringComparer.Ordinal);
-        var text = new StringBuilder();
-        // A frame's escaped text is built once, not once per stack it appears in (measured: a third of folding).
-        var frameTexts = new Dictionary<int, string>();
+        var lines = new Dictionary<int[], int>(byThreadAndStack.Count, LineEquality.Instance);
+        // A frame's escaped text is found once, not once per stack it appears in (measured: a third of folding).
+        var frameTexts = new Dictionary<int, int>();
         var frames = new List<int>();
         foreach (var (key, count) in byThreadAndStack)
         {
-            string thread = names[(int)(key >> 32)];
             int stack = (int)(uint)key;
-            text.Clear();
-            text.Append(Escape(thread));
-            if (stack >= 0)
+            frames.Clear();
+            if (stack >= 0) profile.Stacks.FramesRootFirst(stack, frames);
+            var line = new int[frames.Count + 1];
+            line[0] = (int)(key >> 32);
+            for (int i = 0; i < frames.Count; i++)
             {
-                profile.Stacks.FramesRootFirst(stack, frames);
-                foreach (int frame in frames)
+                if (!frameTexts.TryGetValue(frames[i], out int id))
                 {
-                    if (!frameTexts.TryGetValue(frame, out var frameText))
-                    {
-                        frameText = Escape(FrameText(profile.Frames[frame]));
-                        frameTexts[frame] = frameText;
-                    }
-                    text.Append(';').Append(frameText);
+                    frameTexts[frames[i]] = id = TextId(Escape(FrameText(profile.Frames[frames[i]])));
                 }
+                line[i + 1] = id;
             }
-            string line = text.ToString();
-            lines[line] = lines.GetValueOrDefault(line) + count;
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(lines, line, out _) += count;
         }
-        return lines;
+        return (texts, lines);
+    }
+
+    private sealed class LineEquality : IEqualityComparer<int[]>
+    {
+        public static readonly LineEquality Instance = new();
+
+        public bool Equals(int[]? a, int[]? b) => a.AsSpan().SequenceEqual(b);
+
+        public int GetHashCode(int[] line)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(line.AsSpan()));
+            return hash.ToHashCode();
+        }
+    }
+
+    /// <summary>
+    /// Ordinal order of the lines' text "t0;t1;...". At the first texts that differ, a and b: if neither starts with
+    /// the other, their first differing character decides, as in the whole line. If a is a proper prefix of b, the
+    /// line with a goes on with ';' (or ends, and then comes first) where the other has b[a.Length].
+    /// </summary>
+    private sealed class LineOrder(List<string> texts) : IComparer<int[]>
+    {
+        public int Compare(int[]? x, int[]? y)
+        {
+            int common = Math.Min(x!.Length, y!.Length);
+            for (int i = 0; i < common; i++)
+            {
+                if (x[i] == y[i]) continue;
+                string a = texts[x[i]], b = texts[y[i]];
+                if (b.Length > a.Length && b.StartsWith(a, StringComparison.Ordinal)) return AfterPrefix(i + 1 < x.Length, b[a.Length]);
+                if (a.Length > b.Length && a.StartsWith(b, StringComparison.Ordinal)) return -AfterPrefix(i + 1 < y.Length, a[b.Length]);
+                return string.CompareOrdinal(a, b);
+            }
+            return x.Length.CompareTo(y.Length);
+        }
+
+        /// <summary>The shorter text's line against the longer's character at the same place.</summary>
+        private static int AfterPrefix(bool shorterLineGoesOn, char longer) => shorterLineGoesOn ? ';'.CompareTo(longer) : -1;
     }
 
     /// <summary>A frame as folded text: the name, or "[unknown] (in module)" so unknown code still says where it was.</summary>

@@ -37,6 +37,33 @@ public class FoldedStacksWriterTests
     }
 
     [Test]
+    public void Lines_come_in_ordinal_order_of_their_whole_text_even_where_one_name_starts_another()
+    {
+        // Frame-wise comparison must still give the order of the joined text: "A.B" sorts before "A;..." ('.' < ';'),
+        // "A_" after it, and a line that ends sorts before the lines it starts.
+        string[][] stacks =
+        {
+            new[] { "main", "A", "x" }, new[] { "main", "A.B", "x" }, new[] { "main", "A_", "x" }, new[] { "main", "A" },
+            new[] { "main", "A", "x", "y" }, new[] { "main", "Ab" }, new[] { "mai" }, new[] { "main", "A:" }, new[] { "main", "A", "" },
+        };
+        var profile = SyntheticProfile.Create(stacks.Select((names, i) => (names.Select(SyntheticProfile.Native).ToArray(), i + 1)).ToArray());
+        var text = new StringWriter();
+        FoldedStacksWriter.Write(profile.All(), text);
+        var expected = FoldedStacksWriter.Fold(profile.All()).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}\n");
+        Assert.That(text.ToString(), Is.EqualTo(string.Concat(expected)));
+    }
+
+    [Test]
+    public void The_written_lines_of_a_real_dotnet_recording_are_its_folded_stacks_in_ordinal_order()
+    {
+        var view = ProfileLoader.Load(Recordings.DotNet).All();
+        var text = new StringWriter();
+        FoldedStacksWriter.Write(view, text);
+        var expected = FoldedStacksWriter.Fold(view).OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key} {p.Value}\n");
+        Assert.That(text.ToString(), Is.EqualTo(string.Concat(expected)));
+    }
+
+    [Test]
     public void Separators_and_line_breaks_inside_names_cannot_break_the_format()
     {
         var profile = SyntheticProfile.Create((new[] { SyntheticProfile.Managed("a;b\nc\rd\te") }, 1));
