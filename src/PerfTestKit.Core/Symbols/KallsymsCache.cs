@@ -39,7 +39,18 @@ internal sealed class KallsymsCache
         }
     }
 
-    public byte[]? TryReadText() => TryRead(_path);
+    /// <summary>The cached text, opened for reading names from (a table built from it reads them on demand).</summary>
+    public Microsoft.Win32.SafeHandles.SafeFileHandle? TryOpenText()
+    {
+        try
+        {
+            return File.Exists(_path) ? File.OpenHandle(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The parsed table (after its <see cref="IndexHeaderSize"/>-byte header), when it was made from a text of that length.</summary>
     public byte[]? TryReadIndex(int textLength) =>

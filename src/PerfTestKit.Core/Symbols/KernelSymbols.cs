@@ -10,34 +10,50 @@ public sealed class KernelSymbols
 {
     public const string KernelModule = "[kernel.kallsyms]";
 
-    private readonly byte[] _text;
-    private readonly ulong[] _starts;
-    private readonly int[] _nameOffsets;
-    private readonly int[] _nameLengths;
-    private readonly string[] _modules;
-    private readonly Dictionary<int, string> _names = new();
+    // The table is the index layout of ToIndex, used where it lies (read from the cache, or made by Parse): the
+    // starts are binary-searched in place and a name is read only when an address resolves to it, from the text in
+    // memory or, for a cached table, from the cached text file. Reading the 5 MB text and copying the index into
+    // arrays was most of loading kernel symbols, on every conversion.
+    private readonly byte[] _index;
+    private readonly int _count, _startsAt, _offsetsAt, _lengthsAt, _modulesAt;
+    private readonly string[] _moduleNames;
+    private readonly byte[]? _text;
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _textFile;
+    private readonly long _textLength;
+    private readonly Dictionary<int, string?> _names = new();
 
-    private KernelSymbols(byte[] text, ulong[] starts, int[] nameOffsets, int[] nameLengths, string[] modules)
+    private KernelSymbols(byte[] index, int count, int startsAt, string[] moduleNames, byte[]? text, Microsoft.Win32.SafeHandles.SafeFileHandle? textFile, long textLength)
     {
+        _index = index;
+        _count = count;
+        _startsAt = startsAt;
+        _offsetsAt = startsAt + count * 8;
+        _lengthsAt = _offsetsAt + count * 4;
+        _modulesAt = _lengthsAt + count * 4;
+        _moduleNames = moduleNames;
         _text = text;
-        _starts = starts;
-        _nameOffsets = nameOffsets;
-        _nameLengths = nameLengths;
-        _modules = modules;
+        _textFile = textFile;
+        _textLength = textLength;
     }
 
-    public static KernelSymbols Empty { get; } = new(Array.Empty<byte>(), Array.Empty<ulong>(), Array.Empty<int>(), Array.Empty<int>(), Array.Empty<string>());
+    public static KernelSymbols Empty { get; } = new(Array.Empty<byte>(), 0, 0, Array.Empty<string>(), Array.Empty<byte>(), null, 0);
 
-    public int Count => _starts.Length;
+    public int Count => _count;
 
     /// <summary>Loads kallsyms; an unreadable file or one with hidden addresses (kptr_restrict) gives an empty table.</summary>
     public static KernelSymbols Load(string path = "/proc/kallsyms")
     {
         var cache = path == "/proc/kallsyms" ? KallsymsCache.ForThisBoot() : null;
-        if (cache?.TryReadText() is { } cached)
+        if (cache?.TryOpenText() is { } textFile)
         {
-            if (cache.TryReadIndex(cached.Length) is { } index && FromIndex(cached, index, KallsymsCache.IndexHeaderSize) is { } indexed) return indexed;
-            return ParseAndIndex(cached, cache);
+            long length = RandomAccess.GetLength(textFile);
+            if (length <= int.MaxValue && cache.TryReadIndex((int)length) is { } index
+                && FromIndex(index, KallsymsCache.IndexHeaderSize, null, textFile, length) is { } indexed) return indexed;
+            var cached = new byte[length];
+            int read = 0;
+            while (read < cached.Length && RandomAccess.Read(textFile, cached.AsSpan(read), read) is var n and > 0) read += n;
+            textFile.Dispose();
+            return ParseAndIndex(cached[..read], cache);
         }
         try
         {
@@ -111,8 +127,8 @@ public sealed class KernelSymbols
         var keys = starts.ToArray();
         var order = Enumerable.Range(0, keys.Length).ToArray();
         Array.Sort(keys, order);
-        return new KernelSymbols(text, keys, order.Select(i => offsets[i]).ToArray(), order.Select(i => lengths[i]).ToArray(),
-            order.Select(i => moduleOfLine[i]).ToArray());
+        var index = ToIndex(keys, order.Select(i => offsets[i]).ToArray(), order.Select(i => lengths[i]).ToArray(), order.Select(i => moduleOfLine[i]).ToArray());
+        return FromIndex(index, 0, text, null, text.Length)!;
     }
 
     /// <summary>
@@ -120,13 +136,18 @@ public sealed class KernelSymbols
     /// symbols from the cached text. Layout: count, module count, each module (length, UTF-8), then the starts,
     /// name offsets, name lengths and module indices as arrays.
     /// </summary>
-    internal byte[] ToIndex()
+    internal byte[] ToIndex() => _index.AsSpan(_startsAt - HeaderLength()).ToArray();
+
+    /// <summary>The bytes before the starts: count, module count and the module names.</summary>
+    private int HeaderLength() => 8 + _moduleNames.Sum(name => 4 + Encoding.UTF8.GetByteCount(name));
+
+    private static byte[] ToIndex(ulong[] starts, int[] nameOffsets, int[] nameLengths, string[] modules)
     {
-        var moduleNames = _modules.Distinct().ToList();
+        var moduleNames = modules.Distinct().ToList();
         var moduleIndex = moduleNames.Select((name, i) => (name, i)).ToDictionary(p => p.name, p => p.i, StringComparer.Ordinal);
         using var output = new MemoryStream();
         using var writer = new BinaryWriter(output);
-        writer.Write(_starts.Length);
+        writer.Write(starts.Length);
         writer.Write(moduleNames.Count);
         foreach (var name in moduleNames)
         {
@@ -134,58 +155,75 @@ public sealed class KernelSymbols
             writer.Write(bytes.Length);
             writer.Write(bytes);
         }
-        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_starts.AsSpan()));
-        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_nameOffsets.AsSpan()));
-        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(_nameLengths.AsSpan()));
-        foreach (var module in _modules) writer.Write(moduleIndex[module]);
+        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(starts.AsSpan()));
+        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(nameOffsets.AsSpan()));
+        writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(nameLengths.AsSpan()));
+        foreach (var module in modules) writer.Write(moduleIndex[module]);
         writer.Flush();
         return output.ToArray();
     }
 
     /// <summary>The table from <see cref="ToIndex"/>'s bytes (from <paramref name="start"/>) over the same text; null when they do not fit it.</summary>
-    internal static KernelSymbols? FromIndex(byte[] text, byte[] index, int start = 0)
+    internal static KernelSymbols? FromIndex(byte[] text, byte[] index, int start = 0) => FromIndex(index, start, text, null, text.Length);
+
+    private static KernelSymbols? FromIndex(byte[] index, int start, byte[]? text, Microsoft.Win32.SafeHandles.SafeFileHandle? textFile, long textLength)
     {
-        try
+        var span = index.AsSpan(start);
+        if (span.Length < 8) return null;
+        int count = BitConverter.ToInt32(span), moduleCount = BitConverter.ToInt32(span[4..]);
+        if (count < 0 || moduleCount < 0 || moduleCount > count + 1) return null;
+        int at = 8;
+        var moduleNames = new string[moduleCount];
+        for (int i = 0; i < moduleCount; i++)
         {
-            var reader = new BinaryReader(new MemoryStream(index, start, index.Length - start));
-            int count = reader.ReadInt32(), moduleCount = reader.ReadInt32();
-            if (count < 0 || moduleCount < 0 || moduleCount > count + 1) return null;
-            var moduleNames = new string[moduleCount];
-            for (int i = 0; i < moduleCount; i++) moduleNames[i] = Encoding.UTF8.GetString(reader.ReadBytes(reader.ReadInt32()));
-            int at = start + (int)reader.BaseStream.Position;
-            if (index.Length - at != (long)count * (8 + 4 + 4 + 4)) return null;
-            var starts = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(index.AsSpan(at, count * 8)).ToArray();
-            at += count * 8;
-            var offsets = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(index.AsSpan(at, count * 4)).ToArray();
-            at += count * 4;
-            var lengths = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(index.AsSpan(at, count * 4)).ToArray();
-            at += count * 4;
-            var moduleOf = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(index.AsSpan(at, count * 4));
-            var modules = new string[count];
-            for (int i = 0; i < count; i++)
-            {
-                if ((uint)moduleOf[i] >= (uint)moduleCount || offsets[i] < 0 || lengths[i] < 0 || offsets[i] > text.Length - lengths[i]) return null;
-                modules[i] = moduleNames[moduleOf[i]];
-            }
-            return new KernelSymbols(text, starts, offsets, lengths, modules);
+            if (span.Length - at < 4) return null;
+            int length = BitConverter.ToInt32(span[at..]);
+            at += 4;
+            if (length < 0 || span.Length - at < length) return null;
+            moduleNames[i] = Encoding.UTF8.GetString(span.Slice(at, length));
+            at += length;
         }
-        catch (EndOfStreamException)
+        if (span.Length - at != (long)count * (8 + 4 + 4 + 4)) return null;
+        // Every entry must lie in the text and name a module: an index of another text is not used. (A scan of the
+        // arrays where they are; no copies.)
+        var offsets = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(span.Slice(at + count * 8, count * 4));
+        var lengths = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(span.Slice(at + count * 12, count * 4));
+        var moduleOf = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, int>(span.Slice(at + count * 16, count * 4));
+        for (int i = 0; i < count; i++)
         {
-            return null;
+            if ((uint)moduleOf[i] >= (uint)moduleCount || offsets[i] < 0 || lengths[i] < 0 || offsets[i] > textLength - lengths[i]) return null;
         }
+        return new KernelSymbols(index, count, start + at, moduleNames, text, textFile, textLength);
     }
 
     /// <summary>The function whose start is the nearest at or below <paramref name="address"/>.</summary>
     public (string Name, string Module)? Lookup(ulong address)
     {
-        int index = Array.BinarySearch(_starts, address);
+        var starts = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, ulong>(_index.AsSpan(_startsAt, _count * 8));
+        int index = starts.BinarySearch(address);
         if (index < 0) index = ~index - 1;
         if (index < 0) return null;
-        if (!_names.TryGetValue(index, out var name))
+        if (!_names.TryGetValue(index, out var name)) _names[index] = name = ReadName(index);
+        if (name is null) return null;
+        return (name, _moduleNames[ReadInt(_modulesAt, index)]);
+    }
+
+    private int ReadInt(int arrayAt, int index) => BitConverter.ToInt32(_index, arrayAt + index * 4);
+
+    /// <summary>The name of entry <paramref name="index"/>, from the text in memory or the cached file; null if unreadable.</summary>
+    private string? ReadName(int index)
+    {
+        int offset = ReadInt(_offsetsAt, index), length = ReadInt(_lengthsAt, index);
+        if (_text is not null) return Encoding.UTF8.GetString(_text, offset, length);
+        Span<byte> bytes = length <= 512 ? stackalloc byte[length] : new byte[length];
+        try
         {
-            _names[index] = name = Encoding.UTF8.GetString(_text, _nameOffsets[index], _nameLengths[index]);
+            return RandomAccess.Read(_textFile!, bytes, offset) == length ? Encoding.UTF8.GetString(bytes) : null;
         }
-        return (name, _modules[index]);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            return null;
+        }
     }
 
     private static bool TryParseHex(ReadOnlySpan<byte> digits, out ulong value)
