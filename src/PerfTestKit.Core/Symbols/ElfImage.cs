@@ -204,6 +204,7 @@ public sealed class ElfImage
             var stringTable = ReadAt(stream, U64(strings[24..]), (long)U64(strings[32..]), length);
             var table = ReadAt(stream, offset, (long)size, length);
             if (stringTable is null || table is null) return false;
+            symbols.EnsureCapacity((int)(size / symbolSize));
             int added = 0;
             for (ulong at = 0; at + symbolSize <= size; at += symbolSize)
             {
