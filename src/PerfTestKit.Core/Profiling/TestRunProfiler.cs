@@ -282,6 +282,14 @@ public sealed class TestRunProfiler : IAsyncDisposable
         var files = new List<string>();
         var view = profile.Select(new SampleFilter { Pid = _pid });
 
+        // The folded stacks are written on another core meanwhile: VSTest waits for these files.
+        string foldedPath = Path.Combine(runDirectory, "stacks.folded");
+        var folding = Task.Run(async () =>
+        {
+            await using var folded = new StreamWriter(foldedPath);
+            FoldedStacksWriter.Write(view, folded);
+        });
+
         string geckoPath = Path.Combine(runDirectory, "run.gecko.json");
         await using (var gecko = File.Create(geckoPath))
         {
@@ -296,14 +304,6 @@ public sealed class TestRunProfiler : IAsyncDisposable
         files.Add(geckoPath);
         double geckoAt = clock.Elapsed.TotalMilliseconds;
 
-        string foldedPath = Path.Combine(runDirectory, "stacks.folded");
-        await using (var folded = new StreamWriter(foldedPath))
-        {
-            FoldedStacksWriter.Write(view, folded);
-        }
-        files.Add(foldedPath);
-        double foldedAt = clock.Elapsed.TotalMilliseconds;
-
         var index = BuildIndex(profile, view, title, linkToTestFile, Path.GetFileName(geckoPath));
         string indexPath = Path.Combine(runDirectory, "index.html");
         await using (var html = File.Create(indexPath))
@@ -316,6 +316,9 @@ public sealed class TestRunProfiler : IAsyncDisposable
         {
             RunIndexWriter.WriteJson(index, json);
         }
+        await folding.ConfigureAwait(false);
+        files.Insert(2, foldedPath);
+        double foldedAt = clock.Elapsed.TotalMilliseconds;
         files.Add(summaryPath);
         if (_settings.KeepPerfData)
         {
