@@ -79,8 +79,12 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         if (errors.Count > 0) Disable("the PerfProfile settings are invalid: " + string.Join("; ", errors));
         if (_disabled) return;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        _launcherRecording = RecordLauncher();
-        ProfilerTrace.Write(() => $"collector: perf on the launcher {(_launcherRecording is null ? "failed" : "records")} after {clock.Elapsed.TotalMilliseconds:F0} ms");
+        // With several test sources, vstest.console starts a host (and a collector) for each: perf on it would record
+        // every host once per collector. Then each collector attaches to its own host instead.
+        int sourceCount = sources.Count();
+        _launcherRecording = sourceCount <= 1 ? RecordLauncher() : null;
+        ProfilerTrace.Write(() => sourceCount > 1 ? $"collector: {sourceCount} test sources: perf will attach to this collector's host"
+            : $"collector: perf on the launcher {(_launcherRecording is null ? "failed" : "records")} after {clock.Elapsed.TotalMilliseconds:F0} ms");
         if (_launcherRecording is not null)
         {
             // perf will follow the host from its start: nothing to wait for.

@@ -91,6 +91,29 @@ public class FaultTests
         Assert.That(indexes.Select(Path.GetDirectoryName).Distinct().Count(), Is.EqualTo(2));
         var flameGraphs = Directory.GetFiles(run.ResultsDirectory, "*.flamegraph.html", SearchOption.AllDirectories).Where(f => !f.Contains("/In/", StringComparison.Ordinal)).ToList();
         Assert.That(flameGraphs, Has.Count.EqualTo(4), "two tests in each project");
+        AssertEachTestHasItsOwnHotMethod(flameGraphs);
+
+        // The same two assemblies in one vstest.console: it starts a host and a collector for each, and each
+        // collector attaches perf to its own host (perf on vstest.console would record both hosts twice).
+        string trace = Path.Combine(SampleTestProjects.Root, "two-sources.trace");
+        string adapter = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES") ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
+            "perftestkit", SampleTestProjects.Version, "build", "net8.0");
+        var both = SampleTestProjects.DotnetTest(solution, new[]
+        {
+            Path.Combine(first, "bin", "Debug", "net10.0", "FirstOfTwo.dll"), Path.Combine(second, "bin", "Debug", "net10.0", "SecondOfTwo.dll"),
+            "--collect:PerfProfile", "--test-adapter-path", adapter,
+        }, new Dictionary<string, string> { ["PERFTESTKIT_TRACE"] = trace });
+        Assert.That(both.ExitCode, Is.EqualTo(0), both.Output);
+        string traced = File.ReadAllText(trace);
+        Assert.That(traced, Does.Contain("2 test sources: perf will attach"), traced);
+        Assert.That(traced, Does.Not.Contain("perf on the launcher records"), traced);
+        var bothGraphs = Directory.GetFiles(both.ResultsDirectory, "*.flamegraph.html", SearchOption.AllDirectories).Where(f => !f.Contains("/In/", StringComparison.Ordinal)).ToList();
+        Assert.That(bothGraphs, Has.Count.EqualTo(4), "two tests in each assembly");
+        AssertEachTestHasItsOwnHotMethod(bothGraphs);
+    }
+
+    private static void AssertEachTestHasItsOwnHotMethod(IEnumerable<string> flameGraphs)
+    {
         foreach (var file in flameGraphs)
         {
             var frames = TrxReport.FlameGraphFrames(file);
