@@ -314,7 +314,6 @@ public sealed class TestRunProfiler : IAsyncDisposable
         SearchEmptyTestsAgain(profile);
         string runDirectory = _outputDirectory;
         Directory.CreateDirectory(runDirectory);
-        var files = new List<string>();
         var view = profile.Select(new SampleFilter { Pid = _pid });
 
         // The folded stacks are written on another core meanwhile: VSTest waits for these files.
@@ -336,7 +335,6 @@ public sealed class TestRunProfiler : IAsyncDisposable
             })).ToList();
             GeckoProfileWriter.Write(view, gecko, new GeckoProfileOptions { Markers = markers });
         }
-        files.Add(geckoPath);
         double geckoAt = clock.Elapsed.TotalMilliseconds;
 
         var index = BuildIndex(profile, view, title, linkToTestFile, Path.GetFileName(geckoPath));
@@ -345,23 +343,20 @@ public sealed class TestRunProfiler : IAsyncDisposable
         {
             RunIndexWriter.WriteHtml(index, html);
         }
-        files.Insert(0, indexPath);
         string summaryPath = Path.Combine(runDirectory, "perftestkit-summary.json");
         await using (var json = File.Create(summaryPath))
         {
             RunIndexWriter.WriteJson(index, json);
         }
         await folding.ConfigureAwait(false);
-        files.Insert(2, foldedPath);
-        double foldedAt = clock.Elapsed.TotalMilliseconds;
-        files.Add(summaryPath);
+        var files = new List<string> { indexPath, geckoPath, foldedPath, summaryPath };
         if (_settings.KeepPerfData)
         {
             string kept = Path.Combine(runDirectory, "perf.data");
             File.Move(_recording.DataPath, kept, overwrite: true);
             files.Add(kept);
         }
-        ProfilerTrace.Write(() => $"finish: perf stopped and read in {stopped:F0} ms, run files written in {clock.Elapsed.TotalMilliseconds - stopped:F0} ms (gecko at {geckoAt:F0}, folded at {foldedAt:F0}, {view.SampleCount} samples)");
+        ProfilerTrace.Write(() => $"finish: perf stopped and read in {stopped:F0} ms, run files written in {clock.Elapsed.TotalMilliseconds - stopped:F0} ms (gecko written at {geckoAt:F0}, {view.SampleCount} samples)");
         return new RunArtifacts(files, indexPath);
     }
 

@@ -15,16 +15,17 @@ public sealed class KernelSymbols
     // memory or, for a cached table, from the cached text file. Reading the 5 MB text and copying the index into
     // arrays was most of loading kernel symbols, on every conversion.
     private readonly byte[] _index;
-    private readonly int _count, _startsAt, _offsetsAt, _lengthsAt, _modulesAt;
+    private readonly int _indexStart, _count, _startsAt, _offsetsAt, _lengthsAt, _modulesAt;
     private readonly string[] _moduleNames;
     private readonly byte[]? _text;
     private readonly Microsoft.Win32.SafeHandles.SafeFileHandle? _textFile;
     private readonly long _textLength;
     private readonly Dictionary<int, string?> _names = new();
 
-    private KernelSymbols(byte[] index, int count, int startsAt, string[] moduleNames, byte[]? text, Microsoft.Win32.SafeHandles.SafeFileHandle? textFile, long textLength)
+    private KernelSymbols(byte[] index, int indexStart, int count, int startsAt, string[] moduleNames, byte[]? text, Microsoft.Win32.SafeHandles.SafeFileHandle? textFile, long textLength)
     {
         _index = index;
+        _indexStart = indexStart;
         _count = count;
         _startsAt = startsAt;
         _offsetsAt = startsAt + count * 8;
@@ -36,7 +37,7 @@ public sealed class KernelSymbols
         _textLength = textLength;
     }
 
-    public static KernelSymbols Empty { get; } = new(Array.Empty<byte>(), 0, 0, Array.Empty<string>(), Array.Empty<byte>(), null, 0);
+    public static KernelSymbols Empty { get; } = new(Array.Empty<byte>(), 0, 0, 0, Array.Empty<string>(), Array.Empty<byte>(), null, 0);
 
     public int Count => _count;
 
@@ -136,10 +137,7 @@ public sealed class KernelSymbols
     /// symbols from the cached text. Layout: count, module count, each module (length, UTF-8), then the starts,
     /// name offsets, name lengths and module indices as arrays.
     /// </summary>
-    internal byte[] ToIndex() => _index.AsSpan(_startsAt - HeaderLength()).ToArray();
-
-    /// <summary>The bytes before the starts: count, module count and the module names.</summary>
-    private int HeaderLength() => 8 + _moduleNames.Sum(name => 4 + Encoding.UTF8.GetByteCount(name));
+    internal byte[] ToIndex() => _index.AsSpan(_indexStart).ToArray();
 
     private static byte[] ToIndex(ulong[] starts, int[] nameOffsets, int[] nameLengths, string[] modules)
     {
@@ -193,7 +191,7 @@ public sealed class KernelSymbols
         {
             if ((uint)moduleOf[i] >= (uint)moduleCount || offsets[i] < 0 || lengths[i] < 0 || offsets[i] > textLength - lengths[i]) return null;
         }
-        return new KernelSymbols(index, count, start + at, moduleNames, text, textFile, textLength);
+        return new KernelSymbols(index, start, count, start + at, moduleNames, text, textFile, textLength);
     }
 
     /// <summary>The function whose start is the nearest at or below <paramref name="address"/>.</summary>
