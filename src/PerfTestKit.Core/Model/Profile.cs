@@ -8,25 +8,10 @@ namespace PerfTestKit.Model;
 /// </summary>
 public sealed class Profile
 {
-    internal readonly List<ulong> SampleTimes = new();
-    internal readonly List<int> SampleStacks = new();
-    internal readonly List<int> SampleThreads = new();
-    internal readonly List<byte> SampleEvents = new();
+    internal readonly SampleColumns Samples = new();
 
-    /// <summary>
-    /// Sizes the sample columns for about <paramref name="expected"/> samples up front: grown by doubling, they were
-    /// allocated, faulted in and copied about twice over (a sixth of the page faults of a large conversion).
-    /// Room that stays unused is never touched, so an estimate on the high side costs address space only.
-    /// </summary>
-    internal void ReserveSamples(long expected)
-    {
-        int count = (int)Math.Min(expected, Array.MaxLength / 8);
-        if (count <= SampleTimes.Capacity) return;
-        SampleTimes.Capacity = count;
-        SampleStacks.Capacity = count;
-        SampleThreads.Capacity = count;
-        SampleEvents.Capacity = count;
-    }
+    /// <summary>Room for about <paramref name="expected"/> samples (see <see cref="SampleColumns.Reserve"/>).</summary>
+    internal void ReserveSamples(long expected) => Samples.Reserve(expected);
 
     public required string Source { get; init; }
     public required PerfSessionInfo Session { get; init; }
@@ -44,11 +29,11 @@ public sealed class Profile
     /// <summary>Reading problems that did not stop the conversion (truncation, unreadable maps...).</summary>
     public List<string> Warnings { get; } = new();
 
-    public int SampleCount => SampleTimes.Count;
-    public ulong SampleTime(int sample) => SampleTimes[sample];
-    public int SampleStack(int sample) => SampleStacks[sample];
-    public ThreadInfo SampleThread(int sample) => Threads[SampleThreads[sample]];
-    public int SampleEvent(int sample) => SampleEvents[sample];
+    public int SampleCount => Samples.Count;
+    public ulong SampleTime(int sample) => Samples.Times[sample];
+    public int SampleStack(int sample) => Samples.Stacks[sample];
+    public ThreadInfo SampleThread(int sample) => Threads[Samples.Threads[sample]];
+    public int SampleEvent(int sample) => Samples.Events[sample];
 
     /// <summary>Stack id for a sample whose call chain held nothing nameable.</summary>
     public const int EmptyStack = -1;
@@ -58,7 +43,7 @@ public sealed class Profile
 
     public ProfileView Select(SampleFilter filter)
     {
-        int start = 0, end = SampleTimes.Count;
+        int start = 0, end = Samples.Count;
         // Samples are in time order: find the window by binary search.
         if (filter.FromNs is { } from) start = FirstAtOrAfter(from);
         if (filter.ToNs is { } to) end = to == ulong.MaxValue ? end : Math.Max(start, FirstAtOrAfter(to + 1));
@@ -69,12 +54,14 @@ public sealed class Profile
             return new ProfileView(this, all, filter);
         }
         var selected = new List<int>(end - start);
+        var threadOf = Samples.Threads;
+        var eventOf = Samples.Events;
         for (int i = start; i < end; i++)
         {
-            var thread = Threads[SampleThreads[i]];
+            var thread = Threads[threadOf[i]];
             if (filter.Pid is { } pid && thread.Pid != pid) continue;
             if (filter.Tids is { } tids && !tids.Contains(thread.Tid)) continue;
-            if (filter.EventIndex is { } ev && SampleEvents[i] != ev) continue;
+            if (filter.EventIndex is { } ev && eventOf[i] != ev) continue;
             selected.Add(i);
         }
         return new ProfileView(this, selected.ToArray(), filter);
@@ -82,11 +69,12 @@ public sealed class Profile
 
     private int FirstAtOrAfter(ulong time)
     {
-        int lo = 0, hi = SampleTimes.Count;
+        var times = Samples.Times;
+        int lo = 0, hi = Samples.Count;
         while (lo < hi)
         {
             int mid = (lo + hi) >>> 1;
-            if (SampleTimes[mid] < time) lo = mid + 1; else hi = mid;
+            if (times[mid] < time) lo = mid + 1; else hi = mid;
         }
         return lo;
     }

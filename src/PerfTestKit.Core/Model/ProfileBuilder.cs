@@ -101,6 +101,22 @@ public sealed class ProfileBuilder
         }
     }
 
+    /// <summary>
+    /// Looks at a record before its turn (on a reading thread): starts loading the symbols of each file mapped.
+    /// A damaged record is left for <see cref="Add"/> to count.
+    /// </summary>
+    public void Peek(in PerfRecord record)
+    {
+        if (record.Type is not (RecordType.Mmap or RecordType.Mmap2) || (record.Misc & RecordMisc.CpuModeMask) == RecordMisc.CpuModeKernel) return;
+        try
+        {
+            _symbolizer.PrefetchImage(MmapRecord.Parse(record).FileName);
+        }
+        catch (PerfFormatException)
+        {
+        }
+    }
+
     private void AddMapping(MmapRecord mmap)
     {
         if (mmap.CpuMode == RecordMisc.CpuModeKernel) return; // the kernel and its modules: kallsyms names them
@@ -193,10 +209,7 @@ public sealed class ProfileBuilder
 
     private void AddSampleRow(ulong time, int stack, int thread, int eventIndex)
     {
-        _profile.SampleTimes.Add(time);
-        _profile.SampleStacks.Add(stack);
-        _profile.SampleThreads.Add(thread);
-        _profile.SampleEvents.Add((byte)Math.Min(eventIndex, byte.MaxValue));
+        _profile.Samples.Add(time, stack, thread, (byte)Math.Min(eventIndex, byte.MaxValue));
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -33,7 +33,7 @@ public static class ProfileLoader
         if (reader.DataBytes is { } bytes) profile.ReserveSamples(bytes / 128);
         var builder = new ProfileBuilder(profile, symbolizer);
         symbolizer.PrefetchKernelSymbols();
-        ReadAhead.ForEach(reader, builder.Add);
+        ReadAhead.ForEach(reader, builder.Add, builder.Peek);
         builder.Finish();
         profile.Warnings.InsertRange(0, reader.Warnings);
         return profile;

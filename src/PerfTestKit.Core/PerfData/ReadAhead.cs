@@ -19,7 +19,11 @@ public static class ReadAhead
     private const int BatchBytes = 256 << 10;
     private const int BatchesInFlight = 4;
 
-    public static void ForEach(PerfDataReader reader, RecordHandler handler)
+    /// <param name="peek">
+    /// Called on the reading thread for each record as it is read, well before <paramref name="handler"/> sees it:
+    /// for starting work that the handler will need (e.g. loading the symbols of a file the record maps).
+    /// </param>
+    public static void ForEach(PerfDataReader reader, RecordHandler handler, RecordHandler? peek = null)
     {
         using var full = new BlockingCollection<Batch>(BatchesInFlight);
         using var free = new BlockingCollection<Batch>();
@@ -32,6 +36,7 @@ public static class ReadAhead
                 var batch = new Batch();
                 while (reader.TryRead(out var record))
                 {
+                    peek?.Invoke(record);
                     if (batch.TryAdd(record)) continue;
                     full.Add(batch, stop.Token);
                     batch = free.TryTake(out var reused) ? reused : new Batch();

@@ -68,7 +68,7 @@ public static class FoldedStacksWriter
         var byThreadAndStack = new Dictionary<long, int>();
         foreach (int s in view.Samples)
         {
-            long key = ((long)nameOfThread[profile.SampleThreads[s]] << 32) | (uint)profile.SampleStack(s);
+            long key = ((long)nameOfThread[profile.Samples.Threads[s]] << 32) | (uint)profile.SampleStack(s);
             System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byThreadAndStack, key, out _)++;
         }
         var lines = new Dictionary<int[], int>(byThreadAndStack.Count, LineEquality.Instance);

@@ -145,12 +145,12 @@ public static class GeckoProfileWriter
             groupOf[t] = group;
         }
         var counts = new int[keys.Count];
-        foreach (int s in view.Samples) counts[groupOf[profile.SampleThreads[s]]]++;
+        foreach (int s in view.Samples) counts[groupOf[profile.Samples.Threads[s]]]++;
         var groups = counts.Select(n => new int[n]).ToArray();
         Array.Clear(counts);
         foreach (int s in view.Samples)
         {
-            int group = groupOf[profile.SampleThreads[s]];
+            int group = groupOf[profile.Samples.Threads[s]];
             groups[group][counts[group]++] = s;
         }
         return keys.Select((key, i) => (key.Pid, key.Tid, Samples: groups[i])).Where(g => g.Samples.Length > 0)

@@ -24,10 +24,7 @@ internal static class SyntheticProfile
             foreach (var frame in frames) stack = profile.Stacks.Intern(stack, profile.Frames.Intern(frame));
             for (int i = 0; i < count; i++)
             {
-                profile.SampleTimes.Add(time += 1_000_000);
-                profile.SampleStacks.Add(stack);
-                profile.SampleThreads.Add(0);
-                profile.SampleEvents.Add(0);
+                profile.Samples.Add(time += 1_000_000, stack, 0, 0);
             }
         }
         return profile;
