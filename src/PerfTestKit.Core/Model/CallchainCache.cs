@@ -11,6 +11,7 @@ internal sealed class CallchainCache
 {
     private struct Entry
     {
+        public ulong Hash;
         public int Pid;
         public ushort CpuMode;
         public int Start;
@@ -19,12 +20,14 @@ internal sealed class CallchainCache
         public int Next;
     }
 
-    private readonly Dictionary<ulong, int> _heads = new();
-    private readonly List<Entry> _entries = new();
+    // Open hashing on the full hash: buckets hold an entry index plus one (0: empty), entries chain through Next.
+    // A Dictionary<ulong, int> here cost as much as hashing the chain itself.
+    private int[] _buckets = new int[1 << 12];
+    private Entry[] _entries = new Entry[1 << 12];
+    private int _count;
     private ulong[] _store = new ulong[1 << 16];
     private int _storeUsed;
     private int _generation;
-
 
     /// <summary>
     /// The stack this chain was given before. A new symbolizer <paramref name="generation"/> (names learnt while
@@ -35,21 +38,20 @@ internal sealed class CallchainCache
     {
         if (generation != _generation)
         {
-            _heads.Clear();
-            _entries.Clear();
+            Array.Clear(_buckets);
+            _count = 0;
             _storeUsed = 0;
             _generation = generation;
         }
-        if (_heads.TryGetValue(Hash(pid, cpuMode, chain), out int i))
+        ulong hash = Hash(pid, cpuMode, chain);
+        var entries = _entries;
+        for (int i = _buckets[(int)hash & (_buckets.Length - 1)] - 1; i >= 0; i = entries[i].Next)
         {
-            for (; i >= 0; i = _entries[i].Next)
+            ref readonly var e = ref entries[i];
+            if (e.Hash == hash && e.Pid == pid && e.CpuMode == cpuMode && _store.AsSpan(e.Start, e.Length).SequenceEqual(chain))
             {
-                var e = _entries[i];
-                if (e.Pid == pid && e.CpuMode == cpuMode && _store.AsSpan(e.Start, e.Length).SequenceEqual(chain))
-                {
-                    stack = e.Stack;
-                    return true;
-                }
+                stack = e.Stack;
+                return true;
             }
         }
         stack = -1;
@@ -59,12 +61,28 @@ internal sealed class CallchainCache
     public void Add(int pid, ushort cpuMode, ReadOnlySpan<ulong> chain, int stack)
     {
         ulong hash = Hash(pid, cpuMode, chain);
-        int head = _heads.TryGetValue(hash, out int first) ? first : -1;
+        if (_count == _entries.Length)
+        {
+            Array.Resize(ref _entries, _count * 2);
+            Rehash(_count * 2);
+        }
         if (_storeUsed + chain.Length > _store.Length) Array.Resize(ref _store, Math.Max(_store.Length * 2, _storeUsed + chain.Length));
         chain.CopyTo(_store.AsSpan(_storeUsed));
-        _entries.Add(new Entry { Pid = pid, CpuMode = cpuMode, Start = _storeUsed, Length = chain.Length, Stack = stack, Next = head });
-        _heads[hash] = _entries.Count - 1;
+        ref int bucket = ref _buckets[(int)hash & (_buckets.Length - 1)];
+        _entries[_count] = new Entry { Hash = hash, Pid = pid, CpuMode = cpuMode, Start = _storeUsed, Length = chain.Length, Stack = stack, Next = bucket - 1 };
+        bucket = ++_count;
         _storeUsed += chain.Length;
+    }
+
+    private void Rehash(int bucketCount)
+    {
+        _buckets = new int[bucketCount];
+        for (int i = 0; i < _count; i++)
+        {
+            ref int bucket = ref _buckets[(int)_entries[i].Hash & (bucketCount - 1)];
+            _entries[i].Next = bucket - 1;
+            bucket = i + 1;
+        }
     }
 
     /// <summary>

@@ -15,6 +15,7 @@ public sealed class ProfileBuilder
     private readonly Dictionary<int, string> _threadNames = new();
     private readonly HashSet<int> _announcedThreads = new();
     private readonly Dictionary<(int Pid, int Tid, string Name), int> _threads = new();
+    private readonly Dictionary<int, (int Pid, string? Named, int Index)> _lastThreadOfTid = new();
     private readonly Dictionary<(int Pid, ulong Address), int> _userFrames = new();
     private readonly Dictionary<(int Pid, ulong Address), int> _unknownUserFrames = new();
     private int _unknownGeneration;
@@ -242,7 +243,11 @@ public sealed class ProfileBuilder
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int Thread(int pid, int tid)
     {
-        string name = _threadNames.TryGetValue(tid, out var n) ? n : $":{tid}";
+        // Most samples come from a thread whose process and name have not changed since its previous sample: that
+        // is one look-up by tid, where the full key's hash (name included) was most of this.
+        string? named = _threadNames.GetValueOrDefault(tid);
+        if (_lastThreadOfTid.TryGetValue(tid, out var last) && last.Pid == pid && ReferenceEquals(last.Named, named)) return last.Index;
+        string name = named ?? $":{tid}";
         var key = (pid, tid, name);
         if (!_threads.TryGetValue(key, out int index))
         {
@@ -250,6 +255,7 @@ public sealed class ProfileBuilder
             _profile.Threads.Add(new ThreadInfo(index, pid, tid, name));
             _threads[key] = index;
         }
+        _lastThreadOfTid[tid] = (pid, named, index);
         return index;
     }
 
