@@ -8,23 +8,35 @@ public sealed class ProfileView
     internal ProfileView(Profile profile, int[] samples, SampleFilter filter)
     {
         Profile = profile;
-        Samples = samples;
+        _samples = samples;
         Filter = filter;
     }
+
+    private readonly int[] _samples;
 
     public Profile Profile { get; }
 
     /// <summary>Indices into the profile's samples, in time order.</summary>
-    public IReadOnlyList<int> Samples { get; }
+    public IReadOnlyList<int> Samples => _samples;
+
+    /// <summary>The same indices as a span: loops over every sample go through no interface.</summary>
+    internal ReadOnlySpan<int> SampleIndices => _samples;
 
     public SampleFilter Filter { get; }
 
-    public int SampleCount => Samples.Count;
+    public int SampleCount => _samples.Length;
 
     public int ThreadCount => LazyInitializer.EnsureInitialized(ref _threadCount, () =>
     {
+        // Thread entries first (one per sample, no hashing), then their distinct tids.
+        var seen = new bool[Profile.Threads.Count];
+        var threadOf = Profile.Samples.Threads;
+        foreach (int s in _samples) seen[threadOf[s]] = true;
         var tids = new HashSet<int>();
-        foreach (int s in Samples) tids.Add(Profile.SampleThread(s).Tid);
+        for (int t = 0; t < seen.Length; t++)
+        {
+            if (seen[t]) tids.Add(Profile.Threads[t].Tid);
+        }
         return new StrongBox<int>(tids.Count);
     }).Value;
 
@@ -33,18 +45,32 @@ public sealed class ProfileView
     private IReadOnlyDictionary<int, int>? _countByStack;
 
     /// <summary>From the first to the last sample, in seconds; 0 for fewer than two samples.</summary>
-    public double DurationSeconds => Samples.Count < 2
+    public double DurationSeconds => _samples.Length < 2
         ? 0
-        : (Profile.SampleTime(Samples[^1]) - Profile.SampleTime(Samples[0])) / 1e9;
+        : (Profile.SampleTime(_samples[^1]) - Profile.SampleTime(_samples[0])) / 1e9;
 
     /// <summary>How many samples ended in each stack (stack -1: samples without one).</summary>
     public IReadOnlyDictionary<int, int> CountByStack() => LazyInitializer.EnsureInitialized(ref _countByStack, () =>
     {
-        var counts = new Dictionary<int, int>();
-        foreach (int s in Samples)
+        var stackOf = Profile.Samples.Stacks;
+        int stacks = Profile.Stacks.Count;
+        // Many samples over the profile's stacks: count in an array indexed by stack (+1 for samples without one),
+        // no hashing per sample. A few samples of a large profile (one test of a run) keep to a dictionary.
+        if (_samples.Length >= stacks / 4)
         {
-            int stack = Profile.SampleStack(s);
-            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, stack, out _)++;
+            var dense = new int[stacks + 1];
+            foreach (int s in _samples) dense[stackOf[s] + 1]++;
+            var result = new Dictionary<int, int>();
+            for (int i = 0; i < dense.Length; i++)
+            {
+                if (dense[i] > 0) result[i - 1] = dense[i];
+            }
+            return result;
+        }
+        var counts = new Dictionary<int, int>();
+        foreach (int s in _samples)
+        {
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, stackOf[s], out _)++;
         }
         return counts;
     });

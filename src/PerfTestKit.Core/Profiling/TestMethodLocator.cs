@@ -52,7 +52,7 @@ public sealed class TestMethodLocator
         var candidates = _profile.Select(new SampleFilter { FromNs = fromNs, ToNs = toNs, Pid = pid });
         ulong? first = null, last = null;
         var tids = new HashSet<int>();
-        foreach (int sample in candidates.Samples)
+        foreach (int sample in candidates.SampleIndices)
         {
             if (!StackHoldsTest(_profile.SampleStack(sample))) continue;
             ulong time = _profile.SampleTime(sample);

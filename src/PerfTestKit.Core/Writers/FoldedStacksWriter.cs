@@ -66,9 +66,11 @@ public static class FoldedStacksWriter
         var nameOfThread = new int[profile.Threads.Count];
         for (int t = 0; t < nameOfThread.Length; t++) nameOfThread[t] = TextId(Escape(profile.Threads[t].Name));
         var byThreadAndStack = new Dictionary<long, int>();
-        foreach (int s in view.Samples)
+        var threadOf = profile.Samples.Threads;
+        var stackOf = profile.Samples.Stacks;
+        foreach (int s in view.SampleIndices)
         {
-            long key = ((long)nameOfThread[profile.Samples.Threads[s]] << 32) | (uint)profile.SampleStack(s);
+            long key = ((long)nameOfThread[threadOf[s]] << 32) | (uint)stackOf[s];
             System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byThreadAndStack, key, out _)++;
         }
         var lines = new Dictionary<int[], int>(byThreadAndStack.Count, LineEquality.Instance);

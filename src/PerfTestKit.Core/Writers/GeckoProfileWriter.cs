@@ -145,12 +145,13 @@ public static class GeckoProfileWriter
             groupOf[t] = group;
         }
         var counts = new int[keys.Count];
-        foreach (int s in view.Samples) counts[groupOf[profile.Samples.Threads[s]]]++;
+        var threadOf = profile.Samples.Threads;
+        foreach (int s in view.SampleIndices) counts[groupOf[threadOf[s]]]++;
         var groups = counts.Select(n => new int[n]).ToArray();
         Array.Clear(counts);
-        foreach (int s in view.Samples)
+        foreach (int s in view.SampleIndices)
         {
-            int group = groupOf[profile.Samples.Threads[s]];
+            int group = groupOf[threadOf[s]];
             groups[group][counts[group]++] = s;
         }
         return keys.Select((key, i) => (key.Pid, key.Tid, Samples: groups[i])).Where(g => g.Samples.Length > 0)
@@ -302,24 +303,17 @@ public static class GeckoProfileWriter
         }
         System.Buffers.Text.Utf8Formatter.TryFormat(ns / 1_000_000, text[length..], out int written);
         length += written;
-        long fraction = ns % 1_000_000;
-        if (fraction != 0)
-        {
-            text[length++] = (byte)'.';
-            int digits = 6;
-            while (fraction % 10 == 0)
-            {
-                fraction /= 10;
-                digits--;
-            }
-            for (int i = digits - 1; i >= 0; i--)
-            {
-                text[length + i] = (byte)('0' + fraction % 10);
-                fraction /= 10;
-            }
-            length += digits;
-        }
-        return length;
+        int fraction = (int)(ns % 1_000_000);
+        if (fraction == 0) return length;
+        // Six digits by pairs, then the trailing zeros dropped: a digit at a time was a sixth of writing the profile.
+        text[length] = (byte)'.';
+        var pairs = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899"u8;
+        pairs.Slice(fraction / 10_000 * 2, 2).CopyTo(text[(length + 1)..]);
+        pairs.Slice(fraction / 100 % 100 * 2, 2).CopyTo(text[(length + 3)..]);
+        pairs.Slice(fraction % 100 * 2, 2).CopyTo(text[(length + 5)..]);
+        int end = length + 7;
+        while (text[end - 1] == (byte)'0') end--;
+        return end;
     }
 
     private static void WriteSchema(Utf8JsonWriter json, params string[] fields)
