@@ -14,6 +14,7 @@ internal sealed class CallchainCache
         public ulong Hash;
         public int Pid;
         public ushort CpuMode;
+        public int Chunk;
         public int Start;
         public int Length;
         public int Stack;
@@ -25,8 +26,11 @@ internal sealed class CallchainCache
     private int[] _buckets = new int[1 << 12];
     private Entry[] _entries = new Entry[1 << 12];
     private int _count;
-    private ulong[] _store = new ulong[1 << 16];
-    private int _storeUsed;
+    // The chains' addresses, in chunks that are never copied: a single array grown by doubling copied and faulted in
+    // its contents about twice (a large file has tens of megabytes of distinct chains).
+    private const int ChunkLength = 1 << 16;
+    private readonly List<ulong[]> _chunks = [new ulong[ChunkLength]];
+    private int _chunkUsed;
     private int _generation;
 
     /// <summary>
@@ -40,7 +44,8 @@ internal sealed class CallchainCache
         {
             Array.Clear(_buckets);
             _count = 0;
-            _storeUsed = 0;
+            _chunks.RemoveRange(1, _chunks.Count - 1);
+            _chunkUsed = 0;
             _generation = generation;
         }
         ulong hash = Hash(pid, cpuMode, chain);
@@ -48,7 +53,7 @@ internal sealed class CallchainCache
         for (int i = _buckets[(int)hash & (_buckets.Length - 1)] - 1; i >= 0; i = entries[i].Next)
         {
             ref readonly var e = ref entries[i];
-            if (e.Hash == hash && e.Pid == pid && e.CpuMode == cpuMode && _store.AsSpan(e.Start, e.Length).SequenceEqual(chain))
+            if (e.Hash == hash && e.Pid == pid && e.CpuMode == cpuMode && _chunks[e.Chunk].AsSpan(e.Start, e.Length).SequenceEqual(chain))
             {
                 stack = e.Stack;
                 return true;
@@ -66,12 +71,16 @@ internal sealed class CallchainCache
             Array.Resize(ref _entries, _count * 2);
             Rehash(_count * 2);
         }
-        if (_storeUsed + chain.Length > _store.Length) Array.Resize(ref _store, Math.Max(_store.Length * 2, _storeUsed + chain.Length));
-        chain.CopyTo(_store.AsSpan(_storeUsed));
+        if (_chunkUsed + chain.Length > _chunks[^1].Length)
+        {
+            _chunks.Add(new ulong[Math.Max(ChunkLength, chain.Length)]);
+            _chunkUsed = 0;
+        }
+        chain.CopyTo(_chunks[^1].AsSpan(_chunkUsed));
         ref int bucket = ref _buckets[(int)hash & (_buckets.Length - 1)];
-        _entries[_count] = new Entry { Hash = hash, Pid = pid, CpuMode = cpuMode, Start = _storeUsed, Length = chain.Length, Stack = stack, Next = bucket - 1 };
+        _entries[_count] = new Entry { Hash = hash, Pid = pid, CpuMode = cpuMode, Chunk = _chunks.Count - 1, Start = _chunkUsed, Length = chain.Length, Stack = stack, Next = bucket - 1 };
         bucket = ++_count;
-        _storeUsed += chain.Length;
+        _chunkUsed += chain.Length;
     }
 
     private void Rehash(int bucketCount)

@@ -49,9 +49,7 @@ public sealed class Profile
         if (filter.ToNs is { } to) end = to == ulong.MaxValue ? end : Math.Max(start, FirstAtOrAfter(to + 1));
         if (filter.Pid is null && filter.Tids is null && filter.EventIndex is null)
         {
-            var all = new int[end - start];
-            for (int i = 0; i < all.Length; i++) all[i] = start + i;
-            return new ProfileView(this, all, filter);
+            return new ProfileView(this, SampleIndexSet.Range(start, end - start), filter);
         }
         var selected = new List<int>(end - start);
         var threadOf = Samples.Threads;
@@ -64,7 +62,7 @@ public sealed class Profile
             if (filter.EventIndex is { } ev && eventOf[i] != ev) continue;
             selected.Add(i);
         }
-        return new ProfileView(this, selected.ToArray(), filter);
+        return new ProfileView(this, SampleIndexSet.Of(selected.ToArray()), filter);
     }
 
     private int FirstAtOrAfter(ulong time)

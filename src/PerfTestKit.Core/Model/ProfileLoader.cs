@@ -33,7 +33,14 @@ public static class ProfileLoader
         if (reader.DataBytes is { } bytes) profile.ReserveSamples(bytes / 128);
         var builder = new ProfileBuilder(profile, symbolizer);
         symbolizer.PrefetchKernelSymbols();
-        ReadAhead.ForEach(reader, builder.Add, builder.Peek);
+        try
+        {
+            ReadAhead.ForEach(reader, builder.Add, builder.Peek);
+        }
+        finally
+        {
+            profile.Samples.EndPrefault();
+        }
         builder.Finish();
         profile.Warnings.InsertRange(0, reader.Warnings);
         return profile;

@@ -5,26 +5,26 @@ namespace PerfTestKit.Model;
 /// <summary>A slice of a <see cref="Profile"/>: the samples one filter kept, with the aggregates writers need.</summary>
 public sealed class ProfileView
 {
-    internal ProfileView(Profile profile, int[] samples, SampleFilter filter)
+    internal ProfileView(Profile profile, SampleIndexSet samples, SampleFilter filter)
     {
         Profile = profile;
         _samples = samples;
         Filter = filter;
     }
 
-    private readonly int[] _samples;
+    private readonly SampleIndexSet _samples;
 
     public Profile Profile { get; }
 
     /// <summary>Indices into the profile's samples, in time order.</summary>
     public IReadOnlyList<int> Samples => _samples;
 
-    /// <summary>The same indices as a span: loops over every sample go through no interface.</summary>
-    internal ReadOnlySpan<int> SampleIndices => _samples;
+    /// <summary>The same indices, for loops over every sample that go through no interface.</summary>
+    internal SampleIndexSet SampleIndices => _samples;
 
     public SampleFilter Filter { get; }
 
-    public int SampleCount => _samples.Length;
+    public int SampleCount => _samples.Count;
 
     public int ThreadCount => LazyInitializer.EnsureInitialized(ref _threadCount, () =>
     {
@@ -45,7 +45,7 @@ public sealed class ProfileView
     private IReadOnlyDictionary<int, int>? _countByStack;
 
     /// <summary>From the first to the last sample, in seconds; 0 for fewer than two samples.</summary>
-    public double DurationSeconds => _samples.Length < 2
+    public double DurationSeconds => _samples.Count < 2
         ? 0
         : (Profile.SampleTime(_samples[^1]) - Profile.SampleTime(_samples[0])) / 1e9;
 
@@ -56,7 +56,7 @@ public sealed class ProfileView
         int stacks = Profile.Stacks.Count;
         // Many samples over the profile's stacks: count in an array indexed by stack (+1 for samples without one),
         // no hashing per sample. A few samples of a large profile (one test of a run) keep to a dictionary.
-        if (_samples.Length >= stacks / 4)
+        if (_samples.Count >= stacks / 4)
         {
             var dense = new int[stacks + 1];
             foreach (int s in _samples) dense[stackOf[s] + 1]++;
