@@ -117,15 +117,16 @@ public sealed class ElfImage
         ulong sectionOffset = U64(header[40..]);
         int programEntrySize = U16(header[54..]), programCount = U16(header[56..]);
         int sectionEntrySize = U16(header[58..]), sectionCount = U16(header[60..]);
+        int sectionNamesIndex = U16(header[62..]);
         long length = stream.Length;
 
         var segments = new List<(ulong, ulong, ulong)>();
         if (programEntrySize >= 56 && programCount > 0)
         {
-            var table = ReadAt(stream, programOffset, (long)programEntrySize * programCount, length);
-            for (int i = 0; table is not null && i < programCount; i++)
+            var programs = ReadAt(stream, programOffset, (long)programEntrySize * programCount, length);
+            for (int i = 0; programs is not null && i < programCount; i++)
             {
-                var entry = table.AsSpan(i * programEntrySize);
+                var entry = programs.AsSpan(i * programEntrySize);
                 if (U32(entry) != ProgramLoad) continue;
                 segments.Add((U64(entry[8..]), U64(entry[16..]), U64(entry[32..])));
             }
@@ -134,37 +135,66 @@ public sealed class ElfImage
         var symbols = new SymbolTable.Builder();
         bool full = false;
         string? buildId = null, debugLink = null;
-        if (sectionEntrySize >= 64 && sectionCount > 0)
+        if (sectionEntrySize >= 64 && sectionCount > 0 && ReadAt(stream, sectionOffset, (long)sectionEntrySize * sectionCount, length) is { } table)
         {
-            var sections = ReadAt(stream, sectionOffset, (long)sectionEntrySize * sectionCount, length);
-            if (sections is not null)
+            var sections = new Sections(stream, table, sectionEntrySize, sectionCount, length);
+            buildId = ReadBuildId(sections);
+            var names = SectionNames(sections, sectionNamesIndex);
+            var textSections = names.Select(n => n.Contains("text", StringComparison.Ordinal)).ToArray();
+            int link = Array.IndexOf(names, ".gnu_debuglink");
+            if (link >= 0 && sections.Contents(link) is { } linkData)
             {
-                buildId = ReadBuildId(stream, sections, sectionEntrySize, sectionCount, length);
-                var names = SectionNames(stream, sections, sectionEntrySize, sectionCount, length);
-                var textSections = names.Select(n => n.Contains("text", StringComparison.Ordinal)).ToArray();
-                int link = Array.IndexOf(names, ".gnu_debuglink");
-                if (link >= 0 && ReadAt(stream, U64(sections.AsSpan(link * sectionEntrySize)[24..]), (long)U64(sections.AsSpan(link * sectionEntrySize)[32..]), length) is { } linkData)
-                {
-                    debugLink = Path.GetFileName(CString(linkData, 0));
-                }
-                // .symtab holds everything .dynsym has and more; read .dynsym only for stripped files.
-                full = ReadSymbols(stream, sections, sectionEntrySize, sectionCount, SectionSymtab, textSections, symbols, length);
-                if (!full) ReadSymbols(stream, sections, sectionEntrySize, sectionCount, SectionDynsym, textSections, symbols, length);
-                AddPltSymbols(stream, sections, sectionEntrySize, names, machine, symbols, length);
+                debugLink = Path.GetFileName(CString(linkData, 0));
             }
+            // .symtab holds everything .dynsym has and more; read .dynsym only for stripped files.
+            full = ReadSymbols(sections, SectionSymtab, textSections, symbols);
+            if (!full) ReadSymbols(sections, SectionDynsym, textSections, symbols);
+            AddPltSymbols(sections, names, machine, symbols);
         }
         return new ElfImage(symbols.Build(), full, buildId, debugLink, segments.ToArray());
     }
 
+    /// <summary>
+    /// The section header table, and each section's bytes read at most once: the string tables serve section names,
+    /// symbols and PLT names alike (reading them once each way was most of the memory a library's symbols took).
+    /// </summary>
+    private sealed class Sections(Stream stream, byte[] table, int entrySize, int count, long fileLength)
+    {
+        private readonly byte[]?[] _contents = new byte[]?[count];
+        private readonly bool[] _read = new bool[count];
+
+        public int Count => count;
+
+        public ReadOnlySpan<byte> Header(int index) => table.AsSpan(index * entrySize, entrySize);
+
+        public uint NameOffset(int index) => U32(Header(index));
+        public uint Type(int index) => U32(Header(index)[4..]);
+        public ulong Flags(int index) => U64(Header(index)[8..]);
+        public ulong Address(int index) => U64(Header(index)[16..]);
+        public ulong Size(int index) => U64(Header(index)[32..]);
+        public int Link(int index) => (int)U32(Header(index)[40..]);
+        public ulong EntrySize(int index) => U64(Header(index)[56..]);
+
+        public byte[]? Contents(int index, long limit = long.MaxValue)
+        {
+            if ((uint)index >= (uint)count) return null;
+            if (!_read[index])
+            {
+                _read[index] = true;
+                _contents[index] = ReadAt(stream, U64(Header(index)[24..]), (long)Math.Min(Size(index), (ulong)limit), fileLength);
+            }
+            return _contents[index];
+        }
+    }
+
     /// <summary>The NT_GNU_BUILD_ID note from any SHT_NOTE section.</summary>
-    private static string? ReadBuildId(Stream stream, byte[] sections, int entrySize, int count, long length)
+    private static string? ReadBuildId(Sections sections)
     {
         const uint SectionNote = 7, NoteGnuBuildId = 3;
-        for (int i = 0; i < count; i++)
+        for (int i = 0; i < sections.Count; i++)
         {
-            var section = sections.AsSpan(i * entrySize);
-            if (U32(section[4..]) != SectionNote) continue;
-            var notes = ReadAt(stream, U64(section[24..]), (long)Math.Min(U64(section[32..]), 4096), length);
+            if (sections.Type(i) != SectionNote) continue;
+            var notes = sections.Contents(i, 4096);
             if (notes is null) continue;
             for (int at = 0; at + 12 <= notes.Length;)
             {
@@ -186,23 +216,21 @@ public sealed class ElfImage
     /// Symbols perf itself would use: functions and objects in any allocated section (NativeAOT puts managed code
     /// in __managedcode), and labels (e.g. _dl_start_user) only in a section whose name contains "text".
     /// </summary>
-    private static bool ReadSymbols(Stream stream, byte[] sections, int entrySize, int count, uint wantedType,
-        bool[] textSections, SymbolTable.Builder symbols, long length)
+    private static bool ReadSymbols(Sections sections, uint wantedType, bool[] textSections, SymbolTable.Builder symbols)
     {
         const byte SymbolNoType = 0, SymbolObject = 1;
         const ushort SectionAbsolute = 0xfff1;
         const ulong SectionAllocated = 2;
+        int count = sections.Count;
         for (int i = 0; i < count; i++)
         {
-            var section = sections.AsSpan(i * entrySize);
-            if (U32(section[4..]) != wantedType) continue;
-            ulong offset = U64(section[24..]), size = U64(section[32..]);
-            int linked = (int)U32(section[40..]);
-            ulong symbolSize = U64(section[56..]);
+            if (sections.Type(i) != wantedType) continue;
+            ulong size = sections.Size(i);
+            int linked = sections.Link(i);
+            ulong symbolSize = sections.EntrySize(i);
             if (symbolSize < 24 || linked >= count) return false;
-            var strings = sections.AsSpan(linked * entrySize);
-            var stringTable = ReadAt(stream, U64(strings[24..]), (long)U64(strings[32..]), length);
-            var table = ReadAt(stream, offset, (long)size, length);
+            var stringTable = sections.Contents(linked);
+            var table = sections.Contents(i);
             if (stringTable is null || table is null) return false;
             symbols.EnsureCapacity((int)(size / symbolSize));
             int added = 0;
@@ -215,7 +243,7 @@ public sealed class ElfImage
                 ulong value = U64(symbol[8..]), symSize = U64(symbol[16..]);
                 if (kind is not (SymbolFunction or SymbolGnuIndirect or SymbolObject or SymbolNoType)) continue;
                 if (sectionIndex == 0 || sectionIndex == SectionAbsolute || sectionIndex >= count) continue;
-                if (kind == SymbolNoType ? !textSections[sectionIndex] : (U64(sections.AsSpan(sectionIndex * entrySize)[8..]) & SectionAllocated) == 0) continue;
+                if (kind == SymbolNoType ? !textSections[sectionIndex] : (sections.Flags(sectionIndex) & SectionAllocated) == 0) continue;
                 uint nameAt = U32(symbol);
                 if (nameAt >= stringTable.Length || stringTable[nameAt] == 0) continue;
                 // The name stays bytes in the string table (up to its NUL) until a sample needs it.
@@ -228,24 +256,24 @@ public sealed class ElfImage
     }
 
     /// <summary>Each section's name ("" where the section-name table cannot be read).</summary>
-    private static string[] SectionNames(Stream stream, byte[] sections, int entrySize, int count, long length)
+    private static string[] SectionNames(Sections sections, int namesIndex)
     {
-        var result = new string[count];
+        const uint SectionStrings = 3;
+        var result = new string[sections.Count];
         Array.Fill(result, "");
-        int namesIndex = -1;
-        // e_shstrndx is not at hand here: the section-name table is the STRTAB whose own name resolves to ".shstrtab".
-        for (int i = 0; i < count && namesIndex < 0; i++)
+        // e_shstrndx names the section-name table; a file whose index is off (or SHN_XINDEX) is searched for the
+        // STRTAB whose own name resolves to ".shstrtab".
+        if ((uint)namesIndex >= (uint)sections.Count || sections.Type(namesIndex) != SectionStrings
+            || sections.Contents(namesIndex) is not { } names || CString(names, sections.NameOffset(namesIndex)) != ".shstrtab")
         {
-            var s = sections.AsSpan(i * entrySize);
-            if (U32(s[4..]) != 3) continue;
-            var names = ReadAt(stream, U64(s[24..]), (long)U64(s[32..]), length);
-            if (names is not null && CString(names, U32(s)) == ".shstrtab") namesIndex = i;
+            namesIndex = -1;
+            for (int i = 0; i < sections.Count && namesIndex < 0; i++)
+            {
+                if (sections.Type(i) == SectionStrings && sections.Contents(i) is { } candidate && CString(candidate, sections.NameOffset(i)) == ".shstrtab") namesIndex = i;
+            }
         }
-        if (namesIndex < 0) return result;
-        var ns = sections.AsSpan(namesIndex * entrySize);
-        var nameTable = ReadAt(stream, U64(ns[24..]), (long)U64(ns[32..]), length);
-        if (nameTable is null) return result;
-        for (int i = 0; i < count; i++) result[i] = CString(nameTable, U32(sections.AsSpan(i * entrySize)));
+        if (namesIndex < 0 || sections.Contents(namesIndex) is not { } nameTable) return result;
+        for (int i = 0; i < sections.Count; i++) result[i] = CString(nameTable, sections.NameOffset(i));
         return result;
     }
 
@@ -254,29 +282,25 @@ public sealed class ElfImage
     /// each .rela.plt relocation, in relocation order (entries in .plt.sec when the binary has one, as with x86 IBT).
     /// x86-64 and AArch64 only.
     /// </summary>
-    private static void AddPltSymbols(Stream stream, byte[] sections, int entrySize, string[] names, ushort machine,
-        SymbolTable.Builder symbols, long length)
+    private static void AddPltSymbols(Sections sections, string[] names, ushort machine, SymbolTable.Builder symbols)
     {
         const ushort MachineX86_64 = 62, MachineAArch64 = 183;
         const uint SectionRela = 4;
         int plt = Array.IndexOf(names, ".plt"), pltSec = Array.IndexOf(names, ".plt.sec"), relaPlt = Array.IndexOf(names, ".rela.plt");
         if (plt < 0 || relaPlt < 0 || machine is not (MachineX86_64 or MachineAArch64)) return;
-        var pltHeader = sections.AsSpan(plt * entrySize);
-        var relaHeader = sections.AsSpan(relaPlt * entrySize);
-        if (U32(relaHeader[4..]) != SectionRela) return;
+        if (sections.Type(relaPlt) != SectionRela) return;
         ulong headerSize = machine == MachineAArch64 ? 32UL : 16UL, stubSize = 16;
-        int dynsym = (int)U32(relaHeader[40..]);
+        int dynsym = sections.Link(relaPlt);
         if (dynsym <= 0 || dynsym >= names.Length) return;
-        var dynsymHeader = sections.AsSpan(dynsym * entrySize);
-        int dynstr = (int)U32(dynsymHeader[40..]);
+        int dynstr = sections.Link(dynsym);
         if (dynstr <= 0 || dynstr >= names.Length) return;
-        var strings = ReadAt(stream, U64(sections.AsSpan(dynstr * entrySize)[24..]), (long)U64(sections.AsSpan(dynstr * entrySize)[32..]), length);
-        var dynamicSymbols = ReadAt(stream, U64(dynsymHeader[24..]), (long)U64(dynsymHeader[32..]), length);
-        var relocations = ReadAt(stream, U64(relaHeader[24..]), (long)U64(relaHeader[32..]), length);
+        var strings = sections.Contents(dynstr);
+        var dynamicSymbols = sections.Contents(dynsym);
+        var relocations = sections.Contents(relaPlt);
         if (strings is null || dynamicSymbols is null || relocations is null) return;
 
         // The lazy-binding header gets no name (perf 6.1 gives it none either).
-        ulong first = pltSec >= 0 && machine == MachineX86_64 ? U64(sections.AsSpan(pltSec * entrySize)[16..]) : U64(pltHeader[16..]) + headerSize;
+        ulong first = pltSec >= 0 && machine == MachineX86_64 ? sections.Address(pltSec) : sections.Address(plt) + headerSize;
         const int RelaSize = 24, SymbolSize = 24;
         for (int i = 0; (i + 1) * RelaSize <= relocations.Length; i++)
         {
