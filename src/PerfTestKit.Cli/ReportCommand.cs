@@ -100,7 +100,7 @@ internal static class ReportCommand
         try
         {
             var written = ReportWriter.Write(view, request.Output, formats, title);
-            Profiling.ProfilerTrace.Write(() => $"report: wrote {formats} in {clock.Elapsed.TotalMilliseconds:F0} ms");
+            Profiling.ProfilerTrace.Write(() => $"report: wrote {formats} in {clock.Elapsed.TotalMilliseconds:F0} ms; GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)}, allocated {GC.GetTotalAllocatedBytes() >> 20} MB, peak working set {Environment.WorkingSet >> 20} MB");
             SummaryWriter.Write(view, stdout);
             stdout.WriteLine();
             foreach (var path in written) stdout.WriteLine($"wrote {path}");

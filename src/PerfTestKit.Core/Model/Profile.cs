@@ -30,10 +30,10 @@ public sealed class Profile
     public List<string> Warnings { get; } = new();
 
     public int SampleCount => Samples.Count;
-    public ulong SampleTime(int sample) => Samples.Times[sample];
-    public int SampleStack(int sample) => Samples.Stacks[sample];
-    public ThreadInfo SampleThread(int sample) => Threads[Samples.Threads[sample]];
-    public int SampleEvent(int sample) => Samples.Events[sample];
+    public ulong SampleTime(int sample) => Samples.Time(sample);
+    public int SampleStack(int sample) => Samples.Stack(sample);
+    public ThreadInfo SampleThread(int sample) => Threads[Samples.Thread(sample)];
+    public int SampleEvent(int sample) => Samples.Event(sample);
 
     /// <summary>Stack id for a sample whose call chain held nothing nameable.</summary>
     public const int EmptyStack = -1;
@@ -52,14 +52,12 @@ public sealed class Profile
             return new ProfileView(this, SampleIndexSet.Range(start, end - start), filter);
         }
         var selected = new List<int>(end - start);
-        var threadOf = Samples.Threads;
-        var eventOf = Samples.Events;
         for (int i = start; i < end; i++)
         {
-            var thread = Threads[threadOf[i]];
+            var thread = Threads[Samples.Thread(i)];
             if (filter.Pid is { } pid && thread.Pid != pid) continue;
             if (filter.Tids is { } tids && !tids.Contains(thread.Tid)) continue;
-            if (filter.EventIndex is { } ev && eventOf[i] != ev) continue;
+            if (filter.EventIndex is { } ev && Samples.Event(i) != ev) continue;
             selected.Add(i);
         }
         return new ProfileView(this, SampleIndexSet.Of(selected.ToArray()), filter);
@@ -67,12 +65,11 @@ public sealed class Profile
 
     private int FirstAtOrAfter(ulong time)
     {
-        var times = Samples.Times;
         int lo = 0, hi = Samples.Count;
         while (lo < hi)
         {
             int mid = (lo + hi) >>> 1;
-            if (times[mid] < time) lo = mid + 1; else hi = mid;
+            if (Samples.Time(mid) < time) lo = mid + 1; else hi = mid;
         }
         return lo;
     }

@@ -30,8 +30,8 @@ public sealed class ProfileView
     {
         // Thread entries first (one per sample, no hashing), then their distinct tids.
         var seen = new bool[Profile.Threads.Count];
-        var threadOf = Profile.Samples.Threads;
-        foreach (int s in _samples) seen[threadOf[s]] = true;
+        var columns = Profile.Samples;
+        foreach (int s in _samples) seen[columns.Thread(s)] = true;
         var tids = new HashSet<int>();
         for (int t = 0; t < seen.Length; t++)
         {
@@ -52,14 +52,14 @@ public sealed class ProfileView
     /// <summary>How many samples ended in each stack (stack -1: samples without one).</summary>
     public IReadOnlyDictionary<int, int> CountByStack() => LazyInitializer.EnsureInitialized(ref _countByStack, () =>
     {
-        var stackOf = Profile.Samples.Stacks;
+        var columns = Profile.Samples;
         int stacks = Profile.Stacks.Count;
         // Many samples over the profile's stacks: count in an array indexed by stack (+1 for samples without one),
         // no hashing per sample. A few samples of a large profile (one test of a run) keep to a dictionary.
         if (_samples.Count >= stacks / 4)
         {
             var dense = new int[stacks + 1];
-            foreach (int s in _samples) dense[stackOf[s] + 1]++;
+            foreach (int s in _samples) dense[columns.Stack(s) + 1]++;
             var result = new Dictionary<int, int>();
             for (int i = 0; i < dense.Length; i++)
             {
@@ -70,7 +70,7 @@ public sealed class ProfileView
         var counts = new Dictionary<int, int>();
         foreach (int s in _samples)
         {
-            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, stackOf[s], out _)++;
+            System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, columns.Stack(s), out _)++;
         }
         return counts;
     });

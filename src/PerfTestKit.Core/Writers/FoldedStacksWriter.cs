@@ -66,11 +66,10 @@ public static class FoldedStacksWriter
         var nameOfThread = new int[profile.Threads.Count];
         for (int t = 0; t < nameOfThread.Length; t++) nameOfThread[t] = TextId(Escape(profile.Threads[t].Name));
         var byThreadAndStack = new Dictionary<long, int>();
-        var threadOf = profile.Samples.Threads;
-        var stackOf = profile.Samples.Stacks;
+        var columns = profile.Samples;
         foreach (int s in view.SampleIndices)
         {
-            long key = ((long)nameOfThread[threadOf[s]] << 32) | (uint)stackOf[s];
+            long key = ((long)nameOfThread[columns.Thread(s)] << 32) | (uint)columns.Stack(s);
             System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(byThreadAndStack, key, out _)++;
         }
         var lines = new Dictionary<int[], int>(byThreadAndStack.Count, LineEquality.Instance);

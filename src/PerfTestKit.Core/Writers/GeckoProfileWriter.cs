@@ -145,13 +145,13 @@ public static class GeckoProfileWriter
             groupOf[t] = group;
         }
         var counts = new int[keys.Count];
-        var threadOf = profile.Samples.Threads;
-        foreach (int s in view.SampleIndices) counts[groupOf[threadOf[s]]]++;
+        var columns = profile.Samples;
+        foreach (int s in view.SampleIndices) counts[groupOf[columns.Thread(s)]]++;
         var groups = counts.Select(n => new int[n]).ToArray();
         Array.Clear(counts);
         foreach (int s in view.SampleIndices)
         {
-            int group = groupOf[threadOf[s]];
+            int group = groupOf[columns.Thread(s)];
             groups[group][counts[group]++] = s;
         }
         return keys.Select((key, i) => (key.Pid, key.Tid, Samples: groups[i])).Where(g => g.Samples.Length > 0)

@@ -106,7 +106,7 @@ public class CliTests
             Assert.That(result.ExitCode, Is.EqualTo(0), result.StandardError);
             Assert.That(result.StandardOutput, Does.Contain("PerfMap=1/2"));
             Assert.That(result.StandardOutput, Does.Contain($"recorded to {data}"));
-            var profile = Model.ProfileLoader.Load(data);
+            var profile = PerfTestKit.Model.ProfileLoader.Load(data);
             Assert.That(profile.Session.CommandLine, Does.Contain("-g").And.Contain("mono").And.Contain("cpu-clock").And.Contain("499"));
             Assert.That(profile.SampleCount, Is.GreaterThan(50));
         }

@@ -123,7 +123,7 @@ public static class Recordings
     /// <summary>The pid of the process that wrote a perf map during the recording (the dotnet host).</summary>
     private static int FindPid(string perfData)
     {
-        var profile = Model.ProfileLoader.Load(perfData);
+        var profile = PerfTestKit.Model.ProfileLoader.Load(perfData);
         var pids = Enumerable.Range(0, profile.SampleCount).Select(i => profile.SampleThread(i).Pid).Distinct();
         return pids.First(p => File.Exists($"/tmp/perf-{p}.map"));
     }
