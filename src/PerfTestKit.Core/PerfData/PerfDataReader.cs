@@ -15,6 +15,7 @@ public sealed class PerfDataReader : IDisposable
     private const int FileHeaderSize = 104;
     private const int PipeHeaderSize = 16;
     private const int RecordHeaderSize = 8;
+    private const int MinimumRead = 64 << 10;
 
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
@@ -24,7 +25,9 @@ public sealed class PerfDataReader : IDisposable
     private readonly RoundSorter _sorter = new();
     private readonly List<string> _warnings = new();
 
+    // The read buffer is a chunk rented from the sorter: records are queued where they were read, not copied.
     private byte[] _buffer;
+    private int _bufferChunk;
     private int _bufferStart;
     private int _bufferEnd;
     private long _bufferOffset;      // stream offset of _buffer[0]
@@ -37,7 +40,8 @@ public sealed class PerfDataReader : IDisposable
         _stream = stream;
         _leaveOpen = leaveOpen;
         _options = options;
-        _buffer = new byte[Math.Max(options.BufferSize, 1 << 17)];
+        _bufferChunk = _sorter.RentChunk(RoundSorter.ChunkSize);
+        _buffer = _sorter.Chunk(_bufferChunk);
         _dataEnd = long.MaxValue;
         _following = options.Follow;
     }
@@ -384,7 +388,7 @@ public sealed class PerfDataReader : IDisposable
             }
             int attrIndex = AttrIndexOf((RecordType)type, record);
             ulong time = TimeOf((RecordType)type, record, _attrs[attrIndex], out bool hasTime);
-            _sorter.Enqueue(record, hasTime ? time : _lastTime, offset, attrIndex);
+            _sorter.EnqueueInPlace(_bufferChunk, _bufferStart - size, size, hasTime ? time : _lastTime, offset, attrIndex);
             if (hasTime) _lastTime = time;
             return true;
         }
@@ -537,15 +541,28 @@ public sealed class PerfDataReader : IDisposable
     {
         while (_bufferEnd - _bufferStart < count)
         {
-            if (_bufferStart > 0)
+            int unread = _bufferEnd - _bufferStart;
+            int room = _buffer.Length - _bufferEnd;
+            if (room < count - unread || room < MinimumRead)
             {
-                int unread = _bufferEnd - _bufferStart;
-                Buffer.BlockCopy(_buffer, _bufferStart, _buffer, 0, unread);
+                if (!_sorter.HasLiveRecords(_bufferChunk) && count <= _buffer.Length)
+                {
+                    Buffer.BlockCopy(_buffer, _bufferStart, _buffer, 0, unread);
+                }
+                else
+                {
+                    // Records queued from this chunk must stay where they are: read on in another.
+                    int next = _sorter.RentChunk(Math.Max(count, RoundSorter.ChunkSize));
+                    var nextBuffer = _sorter.Chunk(next);
+                    _buffer.AsSpan(_bufferStart, unread).CopyTo(nextBuffer);
+                    _sorter.ReturnChunk(_bufferChunk);
+                    _bufferChunk = next;
+                    _buffer = nextBuffer;
+                }
                 _bufferOffset += _bufferStart;
                 _bufferStart = 0;
                 _bufferEnd = unread;
             }
-            if (count > _buffer.Length) Array.Resize(ref _buffer, Math.Max(count, _buffer.Length * 2));
             int want = _buffer.Length - _bufferEnd;
             if (_dataEnd != long.MaxValue)
             {

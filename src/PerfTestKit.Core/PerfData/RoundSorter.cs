@@ -9,8 +9,10 @@ namespace PerfTestKit.PerfData;
 ///                                                     because it was drained before t4 was written
 ///   so at the end of pass n+1 every event up to T(n) has arrived: flush those, keep the rest.
 /// </code>
-/// A record's bytes are copied into 1 MB chunks, never moved: a chunk is reused once every record in it was read.
-/// (Compacting one arena moved the pending rounds again at each fill: about 200 MB of copying for a 267 MB file.)
+/// Records stay where they were read: the reader reads into chunks rented from here (<see cref="RentChunk"/>) and
+/// queues each record by its place in one (<see cref="EnqueueInPlace"/>); <see cref="Enqueue"/> copies a record into
+/// a chunk of the sorter's own. A chunk is reused once nobody fills it and every record in it was read. (Copying
+/// each record out of the read buffer was a tenth of reading a large file.)
 /// A released round is a few ascending runs (one per CPU buffer drained), so it is ordered by merging those runs
 /// (stable, so equal times keep their arrival order as in perf) rather than by a general sort.
 /// </summary>
@@ -26,9 +28,10 @@ internal sealed class RoundSorter
         public int Tag;
     }
 
-    private const int ChunkSize = 1 << 20;
+    public const int ChunkSize = 1 << 20;
     private readonly List<byte[]> _chunks = new();
     private int[] _liveInChunk = new int[8];
+    private bool[] _held = new bool[8];          // being filled: by the reader (rented) or by Enqueue (_current)
     private readonly Stack<int> _freeChunks = new();
     private int _current = -1;
     private int _currentUsed;
@@ -44,16 +47,47 @@ internal sealed class RoundSorter
 
     public int PendingCount => _pending.Count;
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Queues a copy of <paramref name="record"/>.</summary>
     public void Enqueue(ReadOnlySpan<byte> record, ulong time, long fileOffset, int tag)
     {
         ForgetLastRead();
         if (_current < 0 || _currentUsed + record.Length > _chunks[_current].Length) StartChunk(record.Length);
         record.CopyTo(_chunks[_current].AsSpan(_currentUsed));
-        _pending.Add(new Entry { Time = time, Chunk = _current, Offset = _currentUsed, Length = record.Length, FileOffset = fileOffset, Tag = tag });
-        _liveInChunk[_current]++;
+        EnqueueInPlace(_current, _currentUsed, record.Length, time, fileOffset, tag);
         _currentUsed += record.Length;
+    }
+
+    /// <summary>
+    /// Queues the record that lies at <paramref name="offset"/> in a rented chunk, without copying it: the chunk's
+    /// bytes there must not change until the record was read.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public void EnqueueInPlace(int chunk, int offset, int length, ulong time, long fileOffset, int tag)
+    {
+        ForgetLastRead();
+        _pending.Add(new Entry { Time = time, Chunk = chunk, Offset = offset, Length = length, FileOffset = fileOffset, Tag = tag });
+        _liveInChunk[chunk]++;
         if (time > _maxTimeSeen) _maxTimeSeen = time;
+    }
+
+    /// <summary>A chunk of at least <paramref name="minLength"/> bytes to read records into, held until <see cref="ReturnChunk"/>.</summary>
+    public int RentChunk(int minLength)
+    {
+        int chunk = TakeChunk(minLength);
+        _held[chunk] = true;
+        return chunk;
+    }
+
+    public byte[] Chunk(int chunk) => _chunks[chunk];
+
+    /// <summary>Whether records queued from the chunk are still to be read (then its bytes must stay).</summary>
+    public bool HasLiveRecords(int chunk) => _liveInChunk[chunk] > 0;
+
+    /// <summary>The reader fills the chunk no more: it is reused once its records were read.</summary>
+    public void ReturnChunk(int chunk)
+    {
+        _held[chunk] = false;
+        if (_liveInChunk[chunk] == 0) _freeChunks.Push(chunk);
     }
 
     /// <summary>At FINISHED_ROUND: release everything up to the previous round's newest time.</summary>
@@ -70,24 +104,38 @@ internal sealed class RoundSorter
     /// <summary>When every record up to <paramref name="time"/> is known to have arrived: release those.</summary>
     public void ReleaseUpTo(ulong time) => Release(time);
 
+    /// <summary>The next record in time order; its bytes stay valid until the next call.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool TryDequeue(out ReadOnlySpan<byte> record, out ulong time, out long fileOffset, out int tag)
+    {
+        if (TryDequeueEntry(out int chunk, out int offset, out int length, out time, out fileOffset, out tag))
+        {
+            record = _chunks[chunk].AsSpan(offset, length);
+            _lastReadChunk = chunk;
+            return true;
+        }
+        record = default;
+        return false;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private bool TryDequeueEntry(out int chunk, out int offset, out int length, out ulong time, out long fileOffset, out int tag)
     {
         ForgetLastRead();
         if (_readyIndex < _readyCount)
         {
             ref var e = ref _ready[_readyIndex++];
-            record = _chunks[e.Chunk].AsSpan(e.Offset, e.Length);
-            _lastReadChunk = e.Chunk;
+            chunk = e.Chunk;
+            offset = e.Offset;
+            length = e.Length;
             time = e.Time;
             fileOffset = e.FileOffset;
             tag = e.Tag;
             return true;
         }
-        record = default;
+        chunk = offset = length = tag = 0;
         time = 0;
         fileOffset = 0;
-        tag = 0;
         return false;
     }
 
@@ -179,24 +227,33 @@ internal sealed class RoundSorter
         _lastReadChunk = -1;
         if (--_liveInChunk[chunk] > 0) return;
         if (chunk == _current) _currentUsed = 0;
-        else _freeChunks.Push(chunk);
+        else if (!_held[chunk]) _freeChunks.Push(chunk);
     }
 
     private void StartChunk(int length)
     {
         int previous = _current;
-        if (_freeChunks.Count > 0 && length <= ChunkSize)
-        {
-            _current = _freeChunks.Pop();
-        }
-        else
-        {
-            // perf's records are under 64 KB; a larger one (never seen) gets a chunk of its own size.
-            _chunks.Add(new byte[Math.Max(ChunkSize, length)]);
-            _current = _chunks.Count - 1;
-            if (_current == _liveInChunk.Length) Array.Resize(ref _liveInChunk, _liveInChunk.Length * 2);
-        }
+        _current = TakeChunk(length);
+        _held[_current] = true;
         _currentUsed = 0;
-        if (previous >= 0 && _liveInChunk[previous] == 0) _freeChunks.Push(previous);
+        if (previous >= 0)
+        {
+            _held[previous] = false;
+            if (_liveInChunk[previous] == 0) _freeChunks.Push(previous);
+        }
+    }
+
+    /// <summary>A free chunk, or a new one: perf's records are under 64 KB; a larger one (never seen) gets a chunk of its own size.</summary>
+    private int TakeChunk(int length)
+    {
+        if (_freeChunks.Count > 0 && length <= ChunkSize) return _freeChunks.Pop();
+        _chunks.Add(new byte[Math.Max(ChunkSize, length)]);
+        int chunk = _chunks.Count - 1;
+        if (chunk == _liveInChunk.Length)
+        {
+            Array.Resize(ref _liveInChunk, chunk * 2);
+            Array.Resize(ref _held, chunk * 2);
+        }
+        return chunk;
     }
 }

@@ -87,6 +87,36 @@ public class RoundSorterTests
         }
     }
 
+    /// <summary>
+    /// The reader's way: records queued where they were read, in a rented chunk. The chunk is not reused while a
+    /// queued record is unread, even after the reader moved on to another; then it is.
+    /// </summary>
+    [Test]
+    public void Records_queued_in_place_keep_their_chunk_until_read_then_it_is_reused()
+    {
+        var sorter = new RoundSorter();
+        int first = sorter.RentChunk(RoundSorter.ChunkSize);
+        var bytes = sorter.Chunk(first);
+        for (int i = 0; i < 3; i++)
+        {
+            bytes.AsSpan(i * 100, 100).Fill((byte)(10 + i));
+            sorter.EnqueueInPlace(first, i * 100, 100, (ulong)(3 - i), i, i);
+        }
+        Assert.That(sorter.HasLiveRecords(first), Is.True);
+        int second = sorter.RentChunk(RoundSorter.ChunkSize);
+        sorter.ReturnChunk(first);
+        Assert.That(second, Is.Not.EqualTo(first), "a chunk with unread records is not handed out again");
+        int third = sorter.RentChunk(RoundSorter.ChunkSize);
+        Assert.That(third, Is.Not.EqualTo(first));
+
+        sorter.FlushAll();
+        var read = new List<(ulong Time, byte Fill)>();
+        while (sorter.TryDequeue(out var record, out ulong time, out _, out _)) read.Add((time, record[99]));
+        Assert.That(read, Is.EqualTo(new[] { (1UL, (byte)12), (2UL, (byte)11), (3UL, (byte)10) }));
+        Assert.That(sorter.HasLiveRecords(first), Is.False);
+        Assert.That(sorter.RentChunk(RoundSorter.ChunkSize), Is.EqualTo(first), "read and returned: reused");
+    }
+
     private static void Enqueue(RoundSorter sorter, params ulong[] times)
     {
         foreach (ulong t in times) sorter.Enqueue(BitConverter.GetBytes(t), t, (long)t, 0);
