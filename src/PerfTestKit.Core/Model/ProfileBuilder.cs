@@ -15,7 +15,9 @@ public sealed class ProfileBuilder
     private readonly Dictionary<int, string> _threadNames = new();
     private readonly HashSet<int> _announcedThreads = new();
     private readonly Dictionary<(int Pid, int Tid, string Name), int> _threads = new();
-    private readonly Dictionary<int, (int Pid, string? Named, int Index)> _lastThreadOfTid = new();
+    // The thread entry of each tid's latest sample, direct-mapped by tid (no hashing per sample); a COMM or FORK for
+    // the tid clears its slot, as the thread's name may have changed.
+    private readonly (int TidPlusOne, int Pid, int Index)[] _threadCache = new (int, int, int)[4096];
     private readonly Dictionary<(int Pid, ulong Address), int> _userFrames = new();
     private readonly Dictionary<(int Pid, ulong Address), int> _unknownUserFrames = new();
     private int _unknownGeneration;
@@ -84,12 +86,14 @@ public sealed class ProfileBuilder
             case RecordType.Comm:
                 var comm = CommRecord.Parse(record);
                 _threadNames[comm.Tid] = comm.Name;
+                ForgetThreadCache(comm.Tid);
                 _announcedThreads.Add(comm.Tid);
                 if (comm.IsExec && comm.Pid == comm.Tid) Process(comm.Pid).Clear();
                 break;
             case RecordType.Fork:
                 var fork = TaskRecord.Parse(record);
                 _announcedThreads.Add(fork.Tid);
+                ForgetThreadCache(fork.Tid);
                 if (_threadNames.TryGetValue(fork.ParentTid, out var parentName)) _threadNames[fork.Tid] = parentName;
                 if (fork.Pid != fork.ParentPid && _processes.TryGetValue(fork.ParentPid, out var parent)) Process(fork.Pid).CopyFrom(parent);
                 break;
@@ -243,11 +247,9 @@ public sealed class ProfileBuilder
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int Thread(int pid, int tid)
     {
-        // Most samples come from a thread whose process and name have not changed since its previous sample: that
-        // is one look-up by tid, where the full key's hash (name included) was most of this.
-        string? named = _threadNames.GetValueOrDefault(tid);
-        if (_lastThreadOfTid.TryGetValue(tid, out var last) && last.Pid == pid && ReferenceEquals(last.Named, named)) return last.Index;
-        string name = named ?? $":{tid}";
+        ref var cached = ref _threadCache[tid & (_threadCache.Length - 1)];
+        if (cached.TidPlusOne == tid + 1 && cached.Pid == pid) return cached.Index;
+        string name = _threadNames.TryGetValue(tid, out var named) ? named : $":{tid}";
         var key = (pid, tid, name);
         if (!_threads.TryGetValue(key, out int index))
         {
@@ -255,8 +257,14 @@ public sealed class ProfileBuilder
             _profile.Threads.Add(new ThreadInfo(index, pid, tid, name));
             _threads[key] = index;
         }
-        _lastThreadOfTid[tid] = (pid, named, index);
+        cached = (tid + 1, pid, index);
         return index;
+    }
+
+    private void ForgetThreadCache(int tid)
+    {
+        ref var cached = ref _threadCache[tid & (_threadCache.Length - 1)];
+        if (cached.TidPlusOne == tid + 1) cached = default;
     }
 
     private int IndexOf(PerfEventAttr attr)
