@@ -110,6 +110,42 @@ public sealed class PerfDataReader : IDisposable
     }
 
     /// <summary>
+    /// Like <see cref="TryRead"/>, but the record's bytes stay valid after the next call, until
+    /// <see cref="EndLease"/> with <paramref name="lease"/> (for handing records to another thread).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal bool TryReadLeased(out PerfRecord record, out RecordLease lease)
+    {
+        while (true)
+        {
+            if (_sorter.TryDequeueLeased(out int chunk, out int start, out int length, out ulong time, out long offset, out int attrIndex))
+            {
+                var buffer = _sorter.Chunk(chunk);
+                var bytes = buffer.AsSpan(start, length);
+                record = new PerfRecord(RecordTypeOf(bytes), ReadU16(bytes[4..]), bytes[RecordHeaderSize..], offset, time,
+                    _attrs[attrIndex], BigEndian);
+                lease = new RecordLease(buffer, chunk, start + RecordHeaderSize);
+                return true;
+            }
+            if (!TryReadNextRawOrStop())
+            {
+                if (_inputEnded && !_flushedAtEnd)
+                {
+                    _sorter.FlushAll();
+                    _flushedAtEnd = true;
+                    continue;
+                }
+                record = default;
+                lease = default;
+                return false;
+            }
+        }
+    }
+
+    /// <summary>A record read with <see cref="TryReadLeased"/> is done with. Call on the reading thread.</summary>
+    internal void EndLease(in RecordLease lease) => _sorter.EndLease(lease.Chunk);
+
+    /// <summary>
     /// A damaged record in the data section ends the data there: what was read before it is still delivered,
     /// and the problem becomes a warning. Only unsupported input (compressed records) throws.
     /// </summary>

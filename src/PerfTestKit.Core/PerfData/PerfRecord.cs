@@ -40,3 +40,6 @@ public readonly ref struct PerfRecord
         return trailer <= Body.Length ? Body[..^trailer] : Body;
     }
 }
+
+/// <summary>Where a leased record's body lies: <see cref="Buffer"/> from <see cref="BodyStart"/>, in the sorter's chunk <see cref="Chunk"/>.</summary>
+internal readonly record struct RecordLease(byte[] Buffer, int Chunk, int BodyStart);

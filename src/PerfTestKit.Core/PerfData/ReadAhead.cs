@@ -9,8 +9,9 @@ public delegate void RecordHandler(in PerfRecord record);
 /// <summary>
 /// Reads a file's records on a second thread, in batches, while the caller's thread handles them: reading and
 /// sorting the records and building the profile from them then overlap (each was about half of a large file's
-/// load). Records arrive in the same order as from <see cref="PerfDataReader.TryRead"/>. Memory stays bounded:
-/// a few batches of a quarter megabyte circulate between the threads.
+/// load). Records arrive in the same order as from <see cref="PerfDataReader.TryRead"/>. A batch lists where its
+/// records lie in the reader's buffers (leased until the batch comes back), rather than copying them. Memory stays
+/// bounded: a few batches of a quarter megabyte of records circulate between the threads.
 /// </summary>
 public static class ReadAhead
 {
@@ -34,14 +35,14 @@ public static class ReadAhead
             try
             {
                 var batch = new Batch();
-                while (reader.TryRead(out var record))
+                while (reader.TryReadLeased(out var record, out var lease))
                 {
                     peek?.Invoke(record);
-                    if (batch.TryAdd(record)) continue;
+                    if (batch.TryAdd(record, lease)) continue;
                     full.Add(batch, stop.Token);
                     batch = free.TryTake(out var reused) ? reused : new Batch();
-                    batch.Clear();
-                    batch.Add(record);
+                    batch.EndLeases(reader);
+                    batch.Add(record, lease);
                 }
                 full.Add(batch, stop.Token);
             }
@@ -79,37 +80,37 @@ public static class ReadAhead
         readerFailure?.Throw();
     }
 
-    /// <summary>Copies of records: their bytes back to back, and where each record's body lies.</summary>
+    /// <summary>Records read ahead: where each one's body lies, and its header fields.</summary>
     private sealed class Batch
     {
-        private byte[] _bytes = new byte[BatchBytes];
-        private int _used;
         private Entry[] _entries = new Entry[2048];
         private int _count;
-
-        public void Clear()
-        {
-            _used = 0;
-            _count = 0;
-        }
+        private int _bytes;
 
         /// <summary>False when the batch is full (it then takes nothing).</summary>
-        public bool TryAdd(in PerfRecord record)
+        public bool TryAdd(in PerfRecord record, in RecordLease lease)
         {
-            if (_count > 0 && _used + record.Body.Length > _bytes.Length) return false;
-            Add(record);
+            if (_count > 0 && _bytes + record.Body.Length > BatchBytes) return false;
+            Add(record, lease);
             return true;
         }
 
         /// <summary>Adds even past the batch's size (a record larger than a whole batch).</summary>
-        public void Add(in PerfRecord record)
+        public void Add(in PerfRecord record, in RecordLease lease)
         {
-            if (_used + record.Body.Length > _bytes.Length) Array.Resize(ref _bytes, _used + record.Body.Length);
             if (_count == _entries.Length) Array.Resize(ref _entries, _count * 2);
-            record.Body.CopyTo(_bytes.AsSpan(_used));
-            _entries[_count++] = new Entry(record.Type, record.Misc, _used, record.Body.Length, record.Offset, record.Time,
+            _entries[_count++] = new Entry(record.Type, record.Misc, lease, record.Body.Length, record.Offset, record.Time,
                 record.Attr, record.BigEndian);
-            _used += record.Body.Length;
+            _bytes += record.Body.Length;
+        }
+
+        /// <summary>The batch was handled: its records' bytes may be reused. On the reading thread.</summary>
+        public void EndLeases(PerfDataReader reader)
+        {
+            for (int i = 0; i < _count; i++) reader.EndLease(_entries[i].Lease);
+            Array.Clear(_entries, 0, _count);
+            _count = 0;
+            _bytes = 0;
         }
 
         public void HandleAll(RecordHandler handler)
@@ -117,11 +118,11 @@ public static class ReadAhead
             for (int i = 0; i < _count; i++)
             {
                 ref readonly var e = ref _entries[i];
-                handler(new PerfRecord(e.Type, e.Misc, _bytes.AsSpan(e.BodyStart, e.BodyLength), e.Offset, e.Time, e.Attr, e.BigEndian));
+                handler(new PerfRecord(e.Type, e.Misc, e.Lease.Buffer.AsSpan(e.Lease.BodyStart, e.BodyLength), e.Offset, e.Time, e.Attr, e.BigEndian));
             }
         }
 
-        private readonly record struct Entry(RecordType Type, ushort Misc, int BodyStart, int BodyLength, long Offset,
+        private readonly record struct Entry(RecordType Type, ushort Misc, RecordLease Lease, int BodyLength, long Offset,
             ulong Time, PerfEventAttr Attr, bool BigEndian);
     }
 }

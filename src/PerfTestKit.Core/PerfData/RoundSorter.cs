@@ -11,8 +11,8 @@ namespace PerfTestKit.PerfData;
 /// </code>
 /// Records stay where they were read: the reader reads into chunks rented from here (<see cref="RentChunk"/>) and
 /// queues each record by its place in one (<see cref="EnqueueInPlace"/>); <see cref="Enqueue"/> copies a record into
-/// a chunk of the sorter's own. A chunk is reused once nobody fills it and every record in it was read. (Copying
-/// each record out of the read buffer was a tenth of reading a large file.)
+/// a chunk of the sorter's own. A chunk is reused once nobody fills it and every record in it was read (or, when
+/// read leased, its lease ended). Copying each record out of the read buffer was a tenth of reading a large file.
 /// A released round is a few ascending runs (one per CPU buffer drained), so it is ordered by merging those runs
 /// (stable, so equal times keep their arrival order as in perf) rather than by a general sort.
 /// </summary>
@@ -108,7 +108,7 @@ internal sealed class RoundSorter
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool TryDequeue(out ReadOnlySpan<byte> record, out ulong time, out long fileOffset, out int tag)
     {
-        if (TryDequeueEntry(out int chunk, out int offset, out int length, out time, out fileOffset, out tag))
+        if (TryDequeueLeased(out int chunk, out int offset, out int length, out time, out fileOffset, out tag))
         {
             record = _chunks[chunk].AsSpan(offset, length);
             _lastReadChunk = chunk;
@@ -118,8 +118,12 @@ internal sealed class RoundSorter
         return false;
     }
 
+    /// <summary>
+    /// The next record in time order, as its place in a chunk (<see cref="Chunk"/>); its bytes stay valid until
+    /// <see cref="EndLease"/> for that chunk, whatever is read meanwhile.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private bool TryDequeueEntry(out int chunk, out int offset, out int length, out ulong time, out long fileOffset, out int tag)
+    public bool TryDequeueLeased(out int chunk, out int offset, out int length, out ulong time, out long fileOffset, out int tag)
     {
         ForgetLastRead();
         if (_readyIndex < _readyCount)
@@ -137,6 +141,13 @@ internal sealed class RoundSorter
         time = 0;
         fileOffset = 0;
         return false;
+    }
+
+    /// <summary>A record read with <see cref="TryDequeueLeased"/> from this chunk is done with.</summary>
+    public void EndLease(int chunk)
+    {
+        if (--_liveInChunk[chunk] > 0 || _held[chunk]) return;
+        _freeChunks.Push(chunk);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

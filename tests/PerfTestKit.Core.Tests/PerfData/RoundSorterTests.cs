@@ -117,6 +117,36 @@ public class RoundSorterTests
         Assert.That(sorter.RentChunk(RoundSorter.ChunkSize), Is.EqualTo(first), "read and returned: reused");
     }
 
+    /// <summary>Leased records (handed to another thread) keep their bytes until their lease ends, whatever is read after.</summary>
+    [Test]
+    public void Leased_records_keep_their_bytes_until_the_lease_ends()
+    {
+        var sorter = new RoundSorter();
+        var payload = new byte[300_000];
+        var leased = new List<(int Chunk, int Offset, byte Fill)>();
+        for (int i = 0; i < 20; i++)
+        {
+            payload.AsSpan().Fill((byte)i);
+            sorter.Enqueue(payload, (ulong)i, i, i);
+            sorter.FinishRound();
+            while (sorter.TryDequeueLeased(out int chunk, out int offset, out int length, out ulong time, out _, out _))
+            {
+                Assert.That(length, Is.EqualTo(payload.Length));
+                leased.Add((chunk, offset, (byte)time));
+            }
+        }
+        sorter.FlushAll();
+        while (sorter.TryDequeueLeased(out int chunk, out int offset, out _, out ulong time, out _, out _)) leased.Add((chunk, offset, (byte)time));
+        Assert.That(leased, Has.Count.EqualTo(20));
+        foreach (var (chunk, offset, fill) in leased)
+        {
+            var bytes = sorter.Chunk(chunk).AsSpan(offset, payload.Length);
+            Assert.That(bytes[0] == fill && bytes[^1] == fill, Is.True, $"record {fill} was overwritten while leased");
+        }
+        foreach (var (chunk, _, _) in leased) sorter.EndLease(chunk);
+        Assert.That(leased.Select(l => l.Chunk).Distinct().All(c => !sorter.HasLiveRecords(c)), Is.True);
+    }
+
     private static void Enqueue(RoundSorter sorter, params ulong[] times)
     {
         foreach (ulong t in times) sorter.Enqueue(BitConverter.GetBytes(t), t, (long)t, 0);
