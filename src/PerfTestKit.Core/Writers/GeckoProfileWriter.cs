@@ -41,16 +41,18 @@ public static class GeckoProfileWriter
         json.WriteStartArray("libs");
         json.WriteEndArray();
         json.WriteStartArray("threads");
-        var threads = SamplesByThread(view);
-        int markerThread = threads.FindIndex(g => g.Pid == g.Tid);
+        var threads = new ThreadSampleGroups(view);
+        var groups = threads.Groups;
+        int markerThread = groups.ToList().FindIndex(g => g.Pid == g.Tid);
         if (markerThread < 0) markerThread = 0;
-        for (int i = 0; i < threads.Count; i++)
+        var scratch = new ThreadTables.Scratch(profile);
+        for (int i = 0; i < groups.Count; i++)
         {
-            WriteThread(json, profile, threads[i].Samples, zeroNs, i == markerThread ? options : null);
+            WriteThread(json, profile, threads, groups[i].Group, groups[i].LastSample, zeroNs, i == markerThread ? options : null, scratch);
         }
-        if (threads.Count == 0 && options.Markers.Count > 0)
+        if (groups.Count == 0 && options.Markers.Count > 0)
         {
-            WriteThread(json, profile, Array.Empty<int>(), zeroNs, options);
+            WriteThread(json, profile, threads, -1, -1, zeroNs, options, scratch);
         }
         json.WriteEndArray();
         json.WriteStartArray("processes");
@@ -123,47 +125,13 @@ public static class GeckoProfileWriter
         json.WriteEndObject();
     }
 
-    /// <summary>The view's samples split by thread (pid, tid), in the order threads are listed: by pid, then tid.</summary>
     // Optimized at first use (see CallTree.Build).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static List<(int Pid, int Tid, int[] Samples)> SamplesByThread(ProfileView view)
+    private static void WriteThread(Utf8JsonWriter json, Profile profile, ThreadSampleGroups threads, int group, int lastSample,
+        ulong zeroNs, GeckoProfileOptions? markers, ThreadTables.Scratch scratch)
     {
-        var profile = view.Profile;
-        // Several thread entries (one per name a thread had) share a (pid, tid): map each entry to its group once,
-        // rather than hashing (pid, tid) for every sample. Two passes (count, then fill) size each group exactly.
-        var groupOf = new int[profile.Threads.Count];
-        var groupIndex = new Dictionary<(int, int), int>();
-        var keys = new List<(int Pid, int Tid)>();
-        for (int t = 0; t < profile.Threads.Count; t++)
-        {
-            var thread = profile.Threads[t];
-            if (!groupIndex.TryGetValue((thread.Pid, thread.Tid), out int group))
-            {
-                groupIndex[(thread.Pid, thread.Tid)] = group = keys.Count;
-                keys.Add((thread.Pid, thread.Tid));
-            }
-            groupOf[t] = group;
-        }
-        var counts = new int[keys.Count];
-        var columns = profile.Samples;
-        foreach (int s in view.SampleIndices) counts[groupOf[columns.Thread(s)]]++;
-        var groups = counts.Select(n => new int[n]).ToArray();
-        Array.Clear(counts);
-        foreach (int s in view.SampleIndices)
-        {
-            int group = groupOf[columns.Thread(s)];
-            groups[group][counts[group]++] = s;
-        }
-        return keys.Select((key, i) => (key.Pid, key.Tid, Samples: groups[i])).Where(g => g.Samples.Length > 0)
-            .OrderBy(g => g.Pid).ThenBy(g => g.Tid).ToList();
-    }
-
-    // Optimized at first use (see CallTree.Build).
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WriteThread(Utf8JsonWriter json, Profile profile, int[] samples, ulong zeroNs, GeckoProfileOptions? markers)
-    {
-        var tables = new ThreadTables(profile);
-        var thread = samples.Length > 0 ? profile.SampleThread(samples[^1]) : null;
+        using var tables = new ThreadTables(profile, scratch);
+        var thread = group >= 0 ? profile.SampleThread(lastSample) : null;
         string processName = thread is null ? "" : profile.Threads.LastOrDefault(t => t.Pid == thread.Pid && t.Tid == thread.Pid)?.Name ?? thread.Name;
 
         json.WriteStartObject();
@@ -203,7 +171,7 @@ public static class GeckoProfileWriter
         // Each row "[stack,time,0]" goes out as one raw value: five writer calls per sample were most of the
         // writer's time on a large file. The text is the same the writer made.
         Span<byte> row = stackalloc byte[64];
-        foreach (int s in samples)
+        foreach (int s in group >= 0 ? threads.Samples(group) : default)
         {
             int stack = profile.SampleStack(s);
             int length = 0;
@@ -331,11 +299,20 @@ public static class GeckoProfileWriter
     };
 
     /// <summary>A thread's own frame, stack and string tables, filled on demand from the profile's global ones.</summary>
-    private sealed class ThreadTables(Profile profile)
+    private sealed class ThreadTables(Profile profile, ThreadTables.Scratch scratch) : IDisposable
     {
-        // Global stack and frame ids are dense: arrays (0 = not yet interned, else local id + 1) beat dictionaries.
-        private int[] _stacks = new int[profile.Stacks.Count];
-        private int[] _frames = new int[profile.Frames.Count];
+        /// <summary>
+        /// Global stack and frame ids are dense: arrays (0 = not yet interned, else local id + 1) beat dictionaries.
+        /// One pair serves every thread, cleared where it was written (a pair per thread was megabytes of fresh memory).
+        /// </summary>
+        public sealed class Scratch(Profile profile)
+        {
+            public readonly int[] Stacks = new int[profile.Stacks.Count];
+            public readonly int[] Frames = new int[profile.Frames.Count];
+        }
+
+        private readonly List<int> _globalStacks = new();
+        private readonly List<int> _globalFrames = new();
         private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal);
 
         public List<string> Strings { get; } = new();
@@ -344,13 +321,14 @@ public static class GeckoProfileWriter
 
         public int Stack(int globalStack)
         {
-            if (_stacks[globalStack] is var known and > 0) return known - 1;
+            if (scratch.Stacks[globalStack] is var known and > 0) return known - 1;
             int parent = profile.Stacks.Parent(globalStack);
             int? prefix = parent < 0 ? null : Stack(parent);
             int frame = Frame(profile.Stacks.Frame(globalStack));
             int local = StackRows.Count;
             StackRows.Add((prefix, frame));
-            _stacks[globalStack] = local + 1;
+            scratch.Stacks[globalStack] = local + 1;
+            _globalStacks.Add(globalStack);
             return local;
         }
 
@@ -367,12 +345,19 @@ public static class GeckoProfileWriter
 
         private int Frame(int globalFrame)
         {
-            if (_frames[globalFrame] is var known and > 0) return known - 1;
+            if (scratch.Frames[globalFrame] is var known and > 0) return known - 1;
             var info = profile.Frames[globalFrame];
             int local = FrameRows.Count;
             FrameRows.Add((String(info.Location), CategoryOf(info.Kind)));
-            _frames[globalFrame] = local + 1;
+            scratch.Frames[globalFrame] = local + 1;
+            _globalFrames.Add(globalFrame);
             return local;
+        }
+
+        public void Dispose()
+        {
+            foreach (int stack in _globalStacks) scratch.Stacks[stack] = 0;
+            foreach (int frame in _globalFrames) scratch.Frames[frame] = 0;
         }
     }
 }
