@@ -151,10 +151,10 @@ public sealed class ProfileBuilder
             // No call chain (recorded without -g): the sample's own IP is the stack, as perf's scripts do.
             stack = _profile.Stacks.Intern(Profile.EmptyStack, ResolveFrame(sample.Pid, sample.Ip, sample.CpuMode == RecordMisc.CpuModeKernel));
         }
-        else if (!_chains.TryGet(sample.Pid, sample.CpuMode, chain, _symbolizer.Generation, out stack))
+        else if (!_chains.TryGet(sample.Pid, sample.Tid, sample.CpuMode, chain, _symbolizer.Generation, out stack))
         {
             stack = BuildStack(sample);
-            _chains.Add(sample.Pid, sample.CpuMode, chain, stack);
+            _chains.Add(sample.Pid, sample.Tid, sample.CpuMode, chain, stack);
         }
         int thread = Thread(sample.Pid, sample.Tid);
 
