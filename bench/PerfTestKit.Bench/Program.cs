@@ -12,7 +12,10 @@ if (args.Length < 1)
 }
 string path = args[0];
 int iterations = args.Length > 1 ? int.Parse(args[1]) : 5;
-double megabytes = new FileInfo(path).Length / 1e6;
+// A symbolic link's own length is not the file's: measure what it points to.
+var file = new FileInfo(path);
+if (file.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target) file = target;
+double megabytes = file.Length / 1e6;
 
 Measure("read records", () =>
 {

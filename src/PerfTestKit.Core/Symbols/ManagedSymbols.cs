@@ -18,7 +18,7 @@ public sealed class ManagedSymbols
     // once it holds an eighth as many symbols: rebuilding the whole table (tens of thousands of stubs and methods)
     // at every refresh allocated megabytes a time, and the collections that followed paused tests' ends.
     private const int MergeAtLeast = 4096;
-    private readonly SymbolTable.Builder _main = new();
+    private SymbolTable.Builder _main = new();
     private SymbolTable.Builder _recent = new();
     private SymbolTable _mainTable = SymbolTable.Empty;
     private SymbolTable _recentTable = SymbolTable.Empty;
@@ -69,8 +69,13 @@ public sealed class ManagedSymbols
 
     private void MergeRecent()
     {
-        _main.AddAll(_recent);
-        _recent = new SymbolTable.Builder();
+        // Nothing in the main table yet (the first lookup of a file read whole): the recent symbols become it.
+        if (_main.Count == 0) (_main, _recent) = (_recent, _main);
+        else
+        {
+            _main.AddAll(_recent);
+            _recent = new SymbolTable.Builder();
+        }
         _mainTable = _main.Build();
         _recentTable = SymbolTable.Empty;
     }
