@@ -51,8 +51,13 @@ internal sealed class SampleColumns
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte Event(int sample) => _kindEvent[Kind(sample)];
 
+    /// <summary>The sample's kind: its (thread, event) pair, numbered from 0 to <see cref="KindCount"/> - 1.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Kind(int sample) => _wideKinds is { } wide ? wide[sample] : _kinds[sample];
+    public int Kind(int sample) => _wideKinds is { } wide ? wide[sample] : _kinds[sample];
+
+    public int KindCount => _kindThread.Count;
+
+    public int ThreadOfKind(int kind) => _kindThread[kind];
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(ulong time, int stack, int thread, byte eventIndex)

@@ -25,7 +25,18 @@ internal sealed class SampleIndexSet : IReadOnlyList<int>
 
     public int Count { get; }
 
-    public int this[int index] => _indices is { } list ? list[index] : (uint)index < (uint)Count ? _start + index : throw new ArgumentOutOfRangeException(nameof(index));
+    public int this[int index]
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            if (_indices is { } list) return list[index];
+            if ((uint)index >= (uint)Count) ThrowOutOfRange(index);
+            return _start + index;
+        }
+    }
+
+    private static void ThrowOutOfRange(int index) => throw new ArgumentOutOfRangeException(nameof(index), index, "no such sample in the view");
 
     public Enumerator GetEnumerator() => new(_indices, _start, Count);
 

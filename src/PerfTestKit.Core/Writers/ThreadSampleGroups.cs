@@ -14,6 +14,7 @@ internal sealed class ThreadSampleGroups
     private const int BlockBits = 12;
     private readonly ProfileView _view;
     private readonly int[] _groupOfThread;
+    private readonly int[] _groupOfKind;       // a sample's group straight from its kind (thread and event)
     private readonly ulong[]? _blockMasks;     // bit g: the block holds group g (up to 64 groups)
     private readonly int[]?[]? _listed;        // more groups than that: each group's samples, listed
 
@@ -40,6 +41,8 @@ internal sealed class ThreadSampleGroups
             }
             _groupOfThread[t] = group;
         }
+        _groupOfKind = new int[columns.KindCount];
+        for (int k = 0; k < _groupOfKind.Length; k++) _groupOfKind[k] = _groupOfThread[columns.ThreadOfKind(k)];
         var counts = new int[keys.Count];
         var last = new int[keys.Count];
         var samples = view.SampleIndices;
@@ -49,7 +52,7 @@ internal sealed class ThreadSampleGroups
             for (int p = 0; p < samples.Count; p++)
             {
                 int s = samples[p];
-                int group = _groupOfThread[columns.Thread(s)];
+                int group = _groupOfKind[columns.Kind(s)];
                 counts[group]++;
                 last[group] = s;
                 _blockMasks[p >> BlockBits] |= 1UL << group;
@@ -57,12 +60,12 @@ internal sealed class ThreadSampleGroups
         }
         else
         {
-            foreach (int s in samples) counts[_groupOfThread[columns.Thread(s)]]++;
+            foreach (int s in samples) counts[_groupOfKind[columns.Kind(s)]]++;
             _listed = counts.Select(n => new int[n]).ToArray();
             Array.Clear(counts);
             foreach (int s in samples)
             {
-                int group = _groupOfThread[columns.Thread(s)];
+                int group = _groupOfKind[columns.Kind(s)];
                 _listed[group]![counts[group]++] = s;
                 last[group] = s;
             }
@@ -117,7 +120,7 @@ internal sealed class ThreadSampleGroups
                     continue;
                 }
                 int s = _samples[_position];
-                if (_groups._groupOfThread[_columns.Thread(s)] == _group)
+                if (_groups._groupOfKind[_columns.Kind(s)] == _group)
                 {
                     Current = s;
                     return true;
