@@ -46,31 +46,87 @@ public sealed class PerfControl : IDisposable
         lock (_gate)
         {
             if (!WaitConnected(timeout)) return false;
+            StartAckReader();
+            long ping = ++_pingsSent;
             var control = _control.Result;
             control.Write("ping\n"u8);
             control.Flush();
-            var ack = _ack.Result;
-            var read = Task.Run(() => ReadAck(ack));
-            return read.Wait(timeout) && read.Result;
+            // Acks come in order: this ping's is the one that brings the count up to it (a late ack of a ping that
+            // timed out is counted, not taken for this one's).
+            var deadline = Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+            lock (_ackGate)
+            {
+                while (_acksReceived < ping && !_ackEnded)
+                {
+                    long left = deadline - Environment.TickCount64;
+                    if (left <= 0 || !Monitor.Wait(_ackGate, TimeSpan.FromMilliseconds(left))) return _acksReceived >= ping;
+                }
+                return _acksReceived >= ping;
+            }
         }
     }
 
     /// <summary>Two pings: afterwards the file holds every sample taken before the call.</summary>
     public bool Flush(TimeSpan timeout) => Ping(timeout) && Ping(timeout);
 
-    private bool ReadAck(FileStream ack)
+    private long _pingsSent;
+    private long _acksReceived;
+    private bool _ackEnded;
+    private readonly object _ackGate = new();
+    private Thread? _ackReader;
+
+    /// <summary>
+    /// One thread reads perf's acks for the whole recording and counts them: a pool task per ping waited to be
+    /// scheduled, which on a busy machine was most of a flush (up to 10 ms at a test's end).
+    /// </summary>
+    private void StartAckReader()
     {
-        // perf answers "ack\n" followed by a NUL.
-        var seen = new StringBuilder();
-        while (seen.Length < 256)
+        if (_ackReader is not null) return;
+        var ack = _ack.Result;
+        _ackReader = new Thread(() => ReadAcks(ack)) { IsBackground = true, Name = "perf control acks" };
+        _ackReader.Start();
+    }
+
+    private void ReadAcks(FileStream ack)
+    {
+        // perf answers "ack\n" followed by a NUL for each command.
+        var tail = new StringBuilder();
+        try
         {
-            int n = ack.Read(_ackBuffer, 0, 1);
-            if (n <= 0) return false;
-            char ch = (char)_ackBuffer[0];
-            if (ch == '\n' && seen.ToString().EndsWith("ack", StringComparison.Ordinal)) return true;
-            if (ch != '\0') seen.Append(ch);
+            while (true)
+            {
+                int n = ack.Read(_ackBuffer, 0, _ackBuffer.Length);
+                if (n <= 0) break;
+                int acks = 0;
+                for (int i = 0; i < n; i++)
+                {
+                    char ch = (char)_ackBuffer[i];
+                    if (ch == '\n')
+                    {
+                        if (tail.ToString().EndsWith("ack", StringComparison.Ordinal)) acks++;
+                        tail.Clear();
+                    }
+                    else if (ch != '\0' && tail.Length < 256)
+                    {
+                        tail.Append(ch);
+                    }
+                }
+                if (acks == 0) continue;
+                lock (_ackGate)
+                {
+                    _acksReceived += acks;
+                    Monitor.PulseAll(_ackGate);
+                }
+            }
         }
-        return false;
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+        }
+        lock (_ackGate)
+        {
+            _ackEnded = true;
+            Monitor.PulseAll(_ackGate);
+        }
     }
 
     public void Dispose()
