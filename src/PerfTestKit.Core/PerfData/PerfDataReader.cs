@@ -87,26 +87,17 @@ public sealed class PerfDataReader : IDisposable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool TryRead(out PerfRecord record)
     {
-        while (true)
+        do
         {
             if (_sorter.TryDequeue(out var bytes, out ulong time, out long offset, out int attrIndex))
             {
-                record = new PerfRecord(RecordTypeOf(bytes), ReadU16(bytes[4..]), bytes[RecordHeaderSize..], offset, time,
-                    _attrs[attrIndex], BigEndian);
+                record = RecordOf(bytes, offset, time, attrIndex);
                 return true;
             }
-            if (!TryReadNextRawOrStop())
-            {
-                if (_inputEnded && !_flushedAtEnd)
-                {
-                    _sorter.FlushAll();
-                    _flushedAtEnd = true;
-                    continue;
-                }
-                record = default;
-                return false;
-            }
         }
+        while (ReadMore());
+        record = default;
+        return false;
     }
 
     /// <summary>
@@ -116,30 +107,33 @@ public sealed class PerfDataReader : IDisposable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal bool TryReadLeased(out PerfRecord record, out RecordLease lease)
     {
-        while (true)
+        do
         {
             if (_sorter.TryDequeueLeased(out int chunk, out int start, out int length, out ulong time, out long offset, out int attrIndex))
             {
                 var buffer = _sorter.Chunk(chunk);
-                var bytes = buffer.AsSpan(start, length);
-                record = new PerfRecord(RecordTypeOf(bytes), ReadU16(bytes[4..]), bytes[RecordHeaderSize..], offset, time,
-                    _attrs[attrIndex], BigEndian);
+                record = RecordOf(buffer.AsSpan(start, length), offset, time, attrIndex);
                 lease = new RecordLease(buffer, chunk, start + RecordHeaderSize);
                 return true;
             }
-            if (!TryReadNextRawOrStop())
-            {
-                if (_inputEnded && !_flushedAtEnd)
-                {
-                    _sorter.FlushAll();
-                    _flushedAtEnd = true;
-                    continue;
-                }
-                record = default;
-                lease = default;
-                return false;
-            }
         }
+        while (ReadMore());
+        record = default;
+        lease = default;
+        return false;
+    }
+
+    private PerfRecord RecordOf(ReadOnlySpan<byte> bytes, long offset, ulong time, int attrIndex) =>
+        new(RecordTypeOf(bytes), ReadU16(bytes[4..]), bytes[RecordHeaderSize..], offset, time, _attrs[attrIndex], BigEndian);
+
+    /// <summary>Reads on so that the sorter may have records to hand out; false when nothing more can be read now.</summary>
+    private bool ReadMore()
+    {
+        if (TryReadNextRawOrStop()) return true;
+        if (!_inputEnded || _flushedAtEnd) return false;
+        _sorter.FlushAll();
+        _flushedAtEnd = true;
+        return true;
     }
 
     /// <summary>A record read with <see cref="TryReadLeased"/> is done with. Call on the reading thread.</summary>
