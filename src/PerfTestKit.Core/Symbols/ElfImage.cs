@@ -17,9 +17,12 @@ public sealed class ElfImage
     private const byte BindingLocal = 0, BindingGlobal = 1, BindingWeak = 2;
 
     private readonly (ulong Offset, ulong VirtualAddress, ulong FileSize)[] _segments;
+    private readonly List<(ulong Start, ulong Size, string Name)> _pltSymbols;
 
-    private ElfImage(SymbolTable symbols, bool fullSymbols, string? buildId, string? debugLink, (ulong, ulong, ulong)[] segments)
+    private ElfImage(SymbolTable symbols, bool fullSymbols, string? buildId, string? debugLink, (ulong, ulong, ulong)[] segments,
+        List<(ulong, ulong, string)> pltSymbols)
     {
+        _pltSymbols = pltSymbols;
         Symbols = symbols;
         HasFullSymbols = fullSymbols;
         BuildId = buildId;
@@ -77,7 +80,9 @@ public sealed class ElfImage
             {
                 if (candidate == path || !File.Exists(candidate)) continue;
                 using var debugStream = new FileStream(candidate, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
-                if (Load(debugStream) is { HasFullSymbols: true } debug && (image.BuildId is null || debug.BuildId == image.BuildId))
+                // A debug file's PLT sections are empty (NOBITS): the stubs keep the names made from the image's own
+                // relocations, as perf does (dso__synthesize_plt_symbols on the runtime image).
+                if (Load(debugStream, image._pltSymbols) is { HasFullSymbols: true } debug && (image.BuildId is null || debug.BuildId == image.BuildId))
                 {
                     image.Symbols = debug.Symbols;
                     image.HasFullSymbols = true;
@@ -103,7 +108,10 @@ public sealed class ElfImage
     }
 
     /// <summary>Reads an ELF image from any seekable stream (a file, or bytes copied from memory such as the vdso).</summary>
-    public static ElfImage? Load(Stream stream)
+    public static ElfImage? Load(Stream stream) => Load(stream, null);
+
+    /// <param name="pltSymbols">PLT stub names to add (those of the image a debug file belongs to).</param>
+    private static ElfImage? Load(Stream stream, IReadOnlyList<(ulong Start, ulong Size, string Name)>? pltSymbols)
     {
         Span<byte> header = stackalloc byte[64];
         if (stream.Read(header) < 64) return null;
@@ -133,6 +141,7 @@ public sealed class ElfImage
         }
 
         var symbols = new SymbolTable.Builder();
+        var plt = new List<(ulong, ulong, string)>();
         bool full = false;
         string? buildId = null, debugLink = null;
         if (sectionEntrySize >= 64 && sectionCount > 0 && ReadAt(stream, sectionOffset, (long)sectionEntrySize * sectionCount, length) is { } table)
@@ -149,9 +158,10 @@ public sealed class ElfImage
             // .symtab holds everything .dynsym has and more; read .dynsym only for stripped files.
             full = ReadSymbols(sections, SectionSymtab, textSections, symbols);
             if (!full) ReadSymbols(sections, SectionDynsym, textSections, symbols);
-            AddPltSymbols(sections, names, machine, symbols);
+            AddPltSymbols(sections, names, machine, plt);
         }
-        return new ElfImage(symbols.Build(), full, buildId, debugLink, segments.ToArray());
+        foreach (var (start, size, name) in pltSymbols ?? plt) symbols.Add(start, size, name, 2);
+        return new ElfImage(symbols.Build(), full, buildId, debugLink, segments.ToArray(), plt);
     }
 
     /// <summary>
@@ -282,7 +292,7 @@ public sealed class ElfImage
     /// each .rela.plt relocation, in relocation order (entries in .plt.sec when the binary has one, as with x86 IBT).
     /// x86-64 and AArch64 only.
     /// </summary>
-    private static void AddPltSymbols(Sections sections, string[] names, ushort machine, SymbolTable.Builder symbols)
+    private static void AddPltSymbols(Sections sections, string[] names, ushort machine, List<(ulong Start, ulong Size, string Name)> symbols)
     {
         const ushort MachineX86_64 = 62, MachineAArch64 = 183;
         const uint SectionRela = 4;
@@ -308,7 +318,7 @@ public sealed class ElfImage
             int symbol = (int)(info >> 32);
             if ((symbol + 1) * SymbolSize > dynamicSymbols.Length) continue;
             string name = CString(strings, U32(dynamicSymbols.AsSpan(symbol * SymbolSize)));
-            if (name.Length > 0) symbols.Add(first + (ulong)i * stubSize, stubSize, name + "@plt", 2);
+            if (name.Length > 0) symbols.Add((first + (ulong)i * stubSize, stubSize, name + "@plt"));
         }
     }
 
