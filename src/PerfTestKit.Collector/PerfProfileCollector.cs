@@ -202,7 +202,9 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
             var costs = profiler.EndTestMilliseconds.Order().ToList();
             if (costs.Count > 0)
             {
-                _logger.LogWarning(_sessionContext, $"PerfProfile: profiled {costs.Count} tests; per-test cost median {costs[costs.Count / 2]:F1} ms, max {costs[^1]:F1} ms");
+                // Of an even count, the median is the mean of the middle two (the upper one alone was reported before).
+                double median = costs.Count % 2 == 1 ? costs[costs.Count / 2] : (costs[costs.Count / 2 - 1] + costs[costs.Count / 2]) / 2;
+                _logger.LogWarning(_sessionContext, $"PerfProfile: profiled {costs.Count} tests; per-test cost median {median:F1} ms, max {costs[^1]:F1} ms");
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
