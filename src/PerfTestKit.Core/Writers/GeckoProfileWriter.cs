@@ -45,7 +45,7 @@ public static class GeckoProfileWriter
         var groups = threads.Groups;
         int markerThread = groups.ToList().FindIndex(g => g.Pid == g.Tid);
         if (markerThread < 0) markerThread = 0;
-        var scratch = new ThreadTables.Scratch(profile);
+        var scratch = new ThreadTables.Scratch(profile, view.SampleCount);
         for (int i = 0; i < groups.Count; i++)
         {
             WriteThread(json, profile, threads, groups[i].Group, groups[i].LastSample, zeroNs, i == markerThread ? options : null, scratch);
@@ -348,13 +348,41 @@ public static class GeckoProfileWriter
     private sealed class ThreadTables(Profile profile, ThreadTables.Scratch scratch) : IDisposable
     {
         /// <summary>
-        /// Global stack and frame ids are dense: arrays (0 = not yet interned, else local id + 1) beat dictionaries.
-        /// One pair serves every thread, cleared where it was written (a pair per thread was megabytes of fresh memory).
+        /// Global stack and frame ids to local ones (0 = not yet interned, else local id + 1). Ids are dense: a view of
+        /// many samples maps them through arrays, which beat dictionaries; a test's few samples out of a whole run's
+        /// profile through dictionaries (arrays the size of the run's stacks at every test's end were fresh memory).
+        /// One mapping serves every thread, cleared where it was written.
         /// </summary>
-        public sealed class Scratch(Profile profile)
+        public sealed class Scratch
         {
-            public readonly int[] Stacks = new int[profile.Stacks.Count];
-            public readonly int[] Frames = new int[profile.Frames.Count];
+            private readonly int[]? _stacks, _frames;
+            private readonly Dictionary<int, int>? _stackMap, _frameMap;
+
+            public Scratch(Profile profile, int samples)
+            {
+                if (samples * 8L >= profile.Stacks.Count)
+                {
+                    _stacks = new int[profile.Stacks.Count];
+                    _frames = new int[profile.Frames.Count];
+                }
+                else
+                {
+                    _stackMap = new Dictionary<int, int>();
+                    _frameMap = new Dictionary<int, int>();
+                }
+            }
+
+            public int Stack(int global) => _stacks is { } stacks ? stacks[global] : _stackMap!.GetValueOrDefault(global);
+            public int Frame(int global) => _frames is { } frames ? frames[global] : _frameMap!.GetValueOrDefault(global);
+            public void SetStack(int global, int local) => Set(_stacks, _stackMap, global, local);
+            public void SetFrame(int global, int local) => Set(_frames, _frameMap, global, local);
+
+            private static void Set(int[]? array, Dictionary<int, int>? map, int global, int local)
+            {
+                if (array is not null) array[global] = local;
+                else if (local == 0) map!.Remove(global);
+                else map![global] = local;
+            }
         }
 
         private readonly List<int> _globalStacks = new();
@@ -367,13 +395,13 @@ public static class GeckoProfileWriter
 
         public int Stack(int globalStack)
         {
-            if (scratch.Stacks[globalStack] is var known and > 0) return known - 1;
+            if (scratch.Stack(globalStack) is var known and > 0) return known - 1;
             int parent = profile.Stacks.Parent(globalStack);
             int? prefix = parent < 0 ? null : Stack(parent);
             int frame = Frame(profile.Stacks.Frame(globalStack));
             int local = StackRows.Count;
             StackRows.Add((prefix, frame));
-            scratch.Stacks[globalStack] = local + 1;
+            scratch.SetStack(globalStack, local + 1);
             _globalStacks.Add(globalStack);
             return local;
         }
@@ -391,19 +419,19 @@ public static class GeckoProfileWriter
 
         private int Frame(int globalFrame)
         {
-            if (scratch.Frames[globalFrame] is var known and > 0) return known - 1;
+            if (scratch.Frame(globalFrame) is var known and > 0) return known - 1;
             var info = profile.Frames[globalFrame];
             int local = FrameRows.Count;
             FrameRows.Add((String(info.Location), CategoryOf(info.Kind)));
-            scratch.Frames[globalFrame] = local + 1;
+            scratch.SetFrame(globalFrame, local + 1);
             _globalFrames.Add(globalFrame);
             return local;
         }
 
         public void Dispose()
         {
-            foreach (int stack in _globalStacks) scratch.Stacks[stack] = 0;
-            foreach (int frame in _globalFrames) scratch.Frames[frame] = 0;
+            foreach (int stack in _globalStacks) scratch.SetStack(stack, 0);
+            foreach (int frame in _globalFrames) scratch.SetFrame(frame, 0);
         }
     }
 }

@@ -80,6 +80,49 @@ public class GeckoProfileWriterTests
         Assert.That(StringsOf(doc.RootElement.GetProperty("threads")[0]), Does.Contain(evil + " (in App)"));
     }
 
+    /// <summary>
+    /// Each sample's stack, read back from the thread's stack, frame and string tables, is the profile's own: for a
+    /// view of every sample (tables mapped through arrays) and for a window of a few (through dictionaries, as at a
+    /// test's end in a long run).
+    /// </summary>
+    [TestCase(false)]
+    [TestCase(true)]
+    public void Every_sample_reads_back_as_its_own_stack(bool fewSamples)
+    {
+        var profile = ProfileLoader.Load(Recordings.DotNet);
+        var view = fewSamples
+            ? profile.Select(new SampleFilter { FromNs = profile.SampleTime(200), ToNs = profile.SampleTime(230) })
+            : profile.All();
+        Assert.That(view.SampleCount * 8L < profile.Stacks.Count, Is.EqualTo(fewSamples), "the case under test");
+        using var doc = Write(view, new GeckoProfileOptions());
+        var expected = view.Samples.GroupBy(s => profile.SampleThread(s).Tid)
+            .ToDictionary(g => g.Key, g => g.Select(s => StackNames(profile, profile.SampleStack(s))).ToList());
+        foreach (var thread in doc.RootElement.GetProperty("threads").EnumerateArray())
+        {
+            var strings = StringsOf(thread);
+            var frames = thread.GetProperty("frameTable").GetProperty("data").EnumerateArray().Select(f => strings[f[0].GetInt32()]).ToList();
+            var stacks = thread.GetProperty("stackTable").GetProperty("data").EnumerateArray()
+                .Select(s => (Prefix: s[0].ValueKind == JsonValueKind.Null ? -1 : s[0].GetInt32(), Frame: s[1].GetInt32())).ToList();
+            var actual = thread.GetProperty("samples").GetProperty("data").EnumerateArray().Select(sample =>
+            {
+                var names = new List<string>();
+                if (sample[0].ValueKind != JsonValueKind.Null)
+                {
+                    for (int s = sample[0].GetInt32(); s >= 0; s = stacks[s].Prefix) names.Add(frames[stacks[s].Frame]);
+                }
+                return names;
+            }).ToList();
+            Assert.That(actual, Is.EqualTo(expected[thread.GetProperty("tid").GetInt32()]), $"thread {thread.GetProperty("tid")}");
+        }
+    }
+
+    private static List<string> StackNames(Profile profile, int stack)
+    {
+        var names = new List<string>();
+        for (int s = stack; s >= 0; s = profile.Stacks.Parent(s)) names.Add(profile.Frames[profile.Stacks.Frame(s)].Location);
+        return names;
+    }
+
     private static JsonDocument Write(ProfileView view, GeckoProfileOptions options)
     {
         var stream = new MemoryStream();
