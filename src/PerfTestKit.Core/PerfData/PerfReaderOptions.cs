@@ -8,7 +8,4 @@ public sealed record PerfReaderOptions
     /// data; a record cut at the end is read again once the rest has been written.
     /// </summary>
     public bool Follow { get; init; }
-
-    /// <summary>Bytes read from the stream at once.</summary>
-    public int BufferSize { get; init; } = 1 << 20;
 }

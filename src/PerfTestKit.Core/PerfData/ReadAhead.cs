@@ -108,7 +108,6 @@ public static class ReadAhead
         public void EndLeases(PerfDataReader reader)
         {
             for (int i = 0; i < _count; i++) reader.EndLease(_entries[i].Lease);
-            Array.Clear(_entries, 0, _count);
             _count = 0;
             _bytes = 0;
         }

@@ -241,17 +241,12 @@ internal sealed class RoundSorter
         else if (!_held[chunk]) _freeChunks.Push(chunk);
     }
 
+    /// <summary>Enqueue's copies go to a chunk the sorter rents from itself, as the reader does.</summary>
     private void StartChunk(int length)
     {
-        int previous = _current;
-        _current = TakeChunk(length);
-        _held[_current] = true;
+        if (_current >= 0) ReturnChunk(_current);
+        _current = RentChunk(length);
         _currentUsed = 0;
-        if (previous >= 0)
-        {
-            _held[previous] = false;
-            if (_liveInChunk[previous] == 0) _freeChunks.Push(previous);
-        }
     }
 
     /// <summary>A free chunk, or a new one: perf's records are under 64 KB; a larger one (never seen) gets a chunk of its own size.</summary>

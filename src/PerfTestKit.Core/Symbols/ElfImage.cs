@@ -185,16 +185,19 @@ public sealed class ElfImage
         public int Link(int index) => (int)U32(Header(index)[40..]);
         public ulong EntrySize(int index) => U64(Header(index)[56..]);
 
-        public byte[]? Contents(int index, long limit = long.MaxValue)
+        public byte[]? Contents(int index)
         {
             if ((uint)index >= (uint)count) return null;
             if (!_read[index])
             {
                 _read[index] = true;
-                _contents[index] = ReadAt(stream, U64(Header(index)[24..]), (long)Math.Min(Size(index), (ulong)limit), fileLength);
+                _contents[index] = ReadAt(stream, U64(Header(index)[24..]), (long)Size(index), fileLength);
             }
             return _contents[index];
         }
+
+        /// <summary>At most the first <paramref name="limit"/> bytes of a section, read apart from <see cref="Contents"/>.</summary>
+        public byte[]? Prefix(int index, int limit) => ReadAt(stream, U64(Header(index)[24..]), (long)Math.Min(Size(index), (ulong)limit), fileLength);
     }
 
     /// <summary>The NT_GNU_BUILD_ID note from any SHT_NOTE section.</summary>
@@ -204,7 +207,7 @@ public sealed class ElfImage
         for (int i = 0; i < sections.Count; i++)
         {
             if (sections.Type(i) != SectionNote) continue;
-            var notes = sections.Contents(i, 4096);
+            var notes = sections.Prefix(i, 4096);
             if (notes is null) continue;
             for (int at = 0; at + 12 <= notes.Length;)
             {

@@ -20,8 +20,8 @@ public sealed record SymbolizerOptions
 public sealed class Symbolizer
 {
     private readonly SymbolizerOptions _options;
-    private readonly Dictionary<string, ElfImage?> _images = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Lazy<ElfImage?>> _imageLoads = new(StringComparer.Ordinal);
+    // Each image read once, whoever asks first: the reading thread's prefetch or the thread resolving frames.
+    private readonly ConcurrentDictionary<string, Lazy<ElfImage?>> _images = new(StringComparer.Ordinal);
     private readonly Dictionary<int, ManagedSymbols> _managed = new();
     private readonly Dictionary<string, string> _moduleNames = new(StringComparer.Ordinal);
     private readonly Lazy<ElfImage?> _vdso = new(VdsoImage.Load);
@@ -49,9 +49,9 @@ public sealed class Symbolizer
     /// </summary>
     public void PrefetchImage(string fileName)
     {
-        if (!IsFileBacked(fileName) || _imageLoads.ContainsKey(fileName)) return;
-        var load = new Lazy<ElfImage?>(() => ElfImage.TryLoad(fileName));
-        if (_imageLoads.TryAdd(fileName, load)) ThreadPool.UnsafeQueueUserWorkItem(l => _ = l.Value, load, preferLocal: false);
+        if (!IsFileBacked(fileName) || _images.ContainsKey(fileName)) return;
+        var load = ImageLoad(fileName);
+        if (_images.TryAdd(fileName, load)) ThreadPool.UnsafeQueueUserWorkItem(l => _ = l.Value, load, preferLocal: false);
     }
 
     private KernelSymbols Kernel => _kernel ??= _kernelLoading?.GetAwaiter().GetResult() ?? KernelSymbols.Load(_options.KallsymsPath);
@@ -99,15 +99,10 @@ public sealed class Symbolizer
     private static bool IsFileBacked(string fileName) =>
         fileName.StartsWith('/') && !fileName.StartsWith("/memfd:", StringComparison.Ordinal) && !fileName.EndsWith(" (deleted)", StringComparison.Ordinal);
 
-    private ElfImage? Image(string path)
-    {
-        if (!_images.TryGetValue(path, out var image))
-        {
-            // A prefetch under way is waited for rather than repeated.
-            _images[path] = image = _imageLoads.GetOrAdd(path, p => new Lazy<ElfImage?>(() => ElfImage.TryLoad(p))).Value;
-        }
-        return image;
-    }
+    /// <summary>The image's symbols; a prefetch under way is waited for rather than repeated.</summary>
+    private ElfImage? Image(string path) => _images.GetOrAdd(path, ImageLoad).Value;
+
+    private static Lazy<ElfImage?> ImageLoad(string path) => new(() => ElfImage.TryLoad(path));
 
     private ManagedSymbols? Managed(int pid)
     {

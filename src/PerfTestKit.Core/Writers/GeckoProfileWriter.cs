@@ -248,13 +248,13 @@ public static class GeckoProfileWriter
         json.WriteEndObject();
     }
 
+    // Rows are at most about 45 bytes ("[2147483647,-9223372036854.775808,0]" and a comma).
+    private const int RowChunkBytes = 16 << 10;
+
     /// <summary>
     /// Hands what the writer holds to the stream every 64 KB: it buffers everything until flushed, and growing that
     /// buffer to the whole profile (34 MB for 1.57M samples) cost a page fault per 4 KB and copies at each doubling.
     /// </summary>
-    // Rows are at most about 45 bytes ("[2147483647,-9223372036854.775808,0]" and a comma).
-    private const int RowChunkBytes = 16 << 10;
-
     private static void FlushWhenFull(Utf8JsonWriter json)
     {
         if (json.BytesPending >= 1 << 16) json.Flush();

@@ -13,7 +13,6 @@ internal sealed class ThreadSampleGroups
 {
     private const int BlockBits = 12;
     private readonly ProfileView _view;
-    private readonly int[] _groupOfThread;
     private readonly int[] _groupOfKind;       // a sample's group straight from its kind (thread and event)
     private readonly ulong[]? _blockMasks;     // bit g: the block holds group g (up to 64 groups)
     private readonly int[]?[]? _listed;        // more groups than that: each group's samples, listed
@@ -28,7 +27,7 @@ internal sealed class ThreadSampleGroups
         _view = view;
         var profile = view.Profile;
         var columns = profile.Samples;
-        _groupOfThread = new int[profile.Threads.Count];
+        var groupOfThread = new int[profile.Threads.Count];
         var groupIndex = new Dictionary<(int, int), int>();
         var keys = new List<(int Pid, int Tid)>();
         for (int t = 0; t < profile.Threads.Count; t++)
@@ -39,10 +38,10 @@ internal sealed class ThreadSampleGroups
                 groupIndex[(thread.Pid, thread.Tid)] = group = keys.Count;
                 keys.Add((thread.Pid, thread.Tid));
             }
-            _groupOfThread[t] = group;
+            groupOfThread[t] = group;
         }
         _groupOfKind = new int[columns.KindCount];
-        for (int k = 0; k < _groupOfKind.Length; k++) _groupOfKind[k] = _groupOfThread[columns.ThreadOfKind(k)];
+        for (int k = 0; k < _groupOfKind.Length; k++) _groupOfKind[k] = groupOfThread[columns.ThreadOfKind(k)];
         var counts = new int[keys.Count];
         var last = new int[keys.Count];
         var samples = view.SampleIndices;
