@@ -128,6 +128,8 @@ public sealed class TestRunProfiler : IAsyncDisposable
     {
         try
         {
+            // The test host waits for this: run it ahead of the host's background work and the collector's own.
+            using var first = ThreadNice.Set(ThreadNice.HostWaitsForIt);
             lock (_gate) return EndTestLocked(reported);
         }
         finally
