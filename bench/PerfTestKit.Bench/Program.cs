@@ -46,7 +46,38 @@ Measure("load profile + folded", () =>
     FoldedStacksWriter.Write(profile.All(), TextWriter.Null);
     return profile.SampleCount;
 });
+// A test's end in a profiled run writes two files for a few hundred samples out of the run so far: time and
+// allocations of each writer on such a window (the middle 300 samples of one thread).
+{
+    var profile = ProfileLoader.Load(path);
+    int middle = profile.SampleCount / 2;
+    var thread = profile.SampleThread(middle);
+    var window = profile.Select(new SampleFilter
+    {
+        FromNs = profile.SampleTime(middle), ToNs = profile.SampleTime(Math.Min(profile.SampleCount - 1, middle + 600)),
+        Tids = new HashSet<int> { thread.Tid },
+    });
+    MeasureWindow("test window: flame graph", () => FlameGraphHtmlWriter.Write(window, Stream.Null, new FlameGraphOptions { Title = "test" }), window.SampleCount);
+    MeasureWindow("test window: gecko", () => GeckoProfileWriter.Write(window, Stream.Null, new GeckoProfileOptions()), window.SampleCount);
+}
 return 0;
+
+void MeasureWindow(string stage, Action write, int samples)
+{
+    write();
+    var times = new List<double>();
+    long allocated = 0;
+    for (int i = 0; i < 20; i++)
+    {
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        var clock = Stopwatch.StartNew();
+        write();
+        times.Add(clock.Elapsed.TotalMilliseconds);
+        allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+    }
+    times.Sort();
+    Console.WriteLine($"{stage,-24} min {times[0],8:F2} ms  median {times[times.Count / 2],8:F2} ms  {allocated / 1024,8:N0} KB allocated  ({samples:N0} samples)");
+}
 
 void Measure(string stage, Func<long> run)
 {

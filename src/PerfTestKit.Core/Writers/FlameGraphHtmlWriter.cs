@@ -23,19 +23,12 @@ public sealed record FlameGraphOptions
 public static class FlameGraphHtmlWriter
 {
     private const string Placeholder = "/*__PERFTESTKIT_DATA__*/null";
-    private static readonly Lazy<string> Template = new(() => EmbeddedTemplate.Load("PerfTestKit.FlameGraph.html"));
+    private static readonly Lazy<EmbeddedTemplate> Template = new(() => EmbeddedTemplate.Load("PerfTestKit.FlameGraph.html", Placeholder));
 
     public static void Write(ProfileView view, Stream output, FlameGraphOptions? options = null)
     {
         options ??= new FlameGraphOptions();
-        string template = Template.Value;
-        int at = template.IndexOf(Placeholder, StringComparison.Ordinal);
-        if (at < 0) throw new InvalidOperationException("the flame graph template has no data placeholder");
-        var utf8 = new UTF8Encoding(false);
-        output.Write(utf8.GetBytes(template[..at]));
-        output.Flush();
-        WriteData(view, output, options);
-        output.Write(utf8.GetBytes(template[(at + Placeholder.Length)..]));
+        Template.Value.Write(output, data => WriteData(view, data, options));
         output.Flush();
     }
 

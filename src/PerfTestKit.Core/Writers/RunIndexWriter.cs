@@ -21,18 +21,9 @@ public sealed record RunIndex(string Title, string Command, string Host, string 
 public static class RunIndexWriter
 {
     private const string Placeholder = "/*__PERFTESTKIT_INDEX__*/null";
-    private static readonly Lazy<string> Template = new(() => EmbeddedTemplate.Load("PerfTestKit.RunIndex.html"));
+    private static readonly Lazy<EmbeddedTemplate> Template = new(() => EmbeddedTemplate.Load("PerfTestKit.RunIndex.html", Placeholder));
 
-    public static void WriteHtml(RunIndex index, Stream output)
-    {
-        string template = Template.Value;
-        int at = template.IndexOf(Placeholder, StringComparison.Ordinal);
-        if (at < 0) throw new InvalidOperationException("the run index template has no data placeholder");
-        var utf8 = new UTF8Encoding(false);
-        output.Write(utf8.GetBytes(template[..at]));
-        WriteJson(index, output);
-        output.Write(utf8.GetBytes(template[(at + Placeholder.Length)..]));
-    }
+    public static void WriteHtml(RunIndex index, Stream output) => Template.Value.Write(output, data => WriteJson(index, data));
 
     public static void WriteJson(RunIndex index, Stream output)
     {
@@ -79,17 +70,5 @@ public static class RunIndexWriter
         }
         json.WriteEndArray();
         json.WriteEndObject();
-    }
-}
-
-/// <summary>The HTML templates compiled into this assembly.</summary>
-internal static class EmbeddedTemplate
-{
-    public static string Load(string name)
-    {
-        using var stream = typeof(EmbeddedTemplate).Assembly.GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"the template {name} is missing from the assembly");
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return reader.ReadToEnd();
     }
 }
