@@ -49,6 +49,12 @@ public class EndToEndTests
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
         AssertPerTestAttachments(TrxReport.Load(run.ResultsDirectory));
         Assert.That(run.Output, Does.Contain("PerfTestKit: 2 tests profiled").And.Contain("index: ").And.Contain("HotTests::HotAlpha(int32)"));
+        // Each test's line names its own hot method as its hottest frame (found when the index is written).
+        foreach (var (test, hot) in new[] { ("Uses_alpha", "HotTests::HotAlpha(int32)"), ("Uses_beta", "HotTests::HotBeta(int32)") })
+        {
+            string line = run.Output.Split('\n').First(l => l.Contains(" ms  ", StringComparison.Ordinal) && l.Contains(test, StringComparison.Ordinal));
+            Assert.That(line, Does.Contain(hot), run.Output);
+        }
         string indexLine = run.Output.Split('\n').First(l => l.Contains("index: ", StringComparison.Ordinal));
         Assert.That(File.Exists(indexLine[(indexLine.IndexOf("index: ", StringComparison.Ordinal) + 7)..].Trim()), Is.True, indexLine);
         Assert.That(File.ReadAllText(stepSummary), Does.Contain("| Test | Duration (ms) | Samples | Hottest frame |").And.Contain("Uses_alpha"));

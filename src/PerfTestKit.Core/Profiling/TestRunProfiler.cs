@@ -205,7 +205,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         var files = WriteTestFiles(view, TestDirectory(name), name, test);
         double written = clock.Elapsed.TotalMilliseconds;
         var artifacts = new TestArtifacts(files, view.SampleCount);
-        _tests.Add(new ProfiledTest(test, artifacts, Hottest(profile, view), reported, searchFrom, name));
+        _tests.Add(new ProfiledTest(test, artifacts, view, reported, searchFrom, name));
         _endTestMilliseconds.Add(clock.Elapsed.TotalMilliseconds);
         ProfilerTrace.Write(() => $"end test {test.FullName}: {view.SampleCount} samples, {clock.Elapsed.TotalMilliseconds:F1} ms in all " +
             $"(catch-up {caughtUp:F1}, locate {located - caughtUp:F1}, write {written - located:F1}, GC pause {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F1}, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
@@ -261,7 +261,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
             var view = SelectWindow(profile, window);
             var test = entry.Reported with { StartNs = window.StartNs, EndNs = window.EndNs };
             var files = WriteTestFiles(view, TestDirectory(entry.Name), entry.Name, test);
-            _tests[i] = entry with { Test = test, Artifacts = new TestArtifacts(files, view.SampleCount), Hottest = Hottest(profile, view) };
+            _tests[i] = entry with { Test = test, Artifacts = new TestArtifacts(files, view.SampleCount), View = view };
             ProfilerTrace.Write(() => $"second search {test.FullName}: {view.SampleCount} samples");
         }
     }
@@ -271,8 +271,11 @@ public sealed class TestRunProfiler : IAsyncDisposable
             view.SampleCount == 0 ? 0 : 100.0 * c.Self / view.SampleCount))
         .ToList();
 
-    /// <summary>A test as profiled, and what its search was (for <see cref="SearchEmptyTestsAgain"/>).</summary>
-    private sealed record ProfiledTest(TestCaseWindow Test, TestArtifacts Artifacts, IReadOnlyList<HotFrame> Hottest,
+    /// <summary>
+    /// A test as profiled, and what its search was (for <see cref="SearchEmptyTestsAgain"/>). Its hottest frames are
+    /// found from <see cref="View"/> when the index is written, not inside the test's end, where the host waits.
+    /// </summary>
+    private sealed record ProfiledTest(TestCaseWindow Test, TestArtifacts Artifacts, ProfileView View,
         TestCaseWindow Reported, ulong SearchFrom, string Name);
 
     /// <summary>
@@ -375,7 +378,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         {
             warnings.Add($"the kernel dropped {profile.LostEvents + profile.LostSamples} events: raise the buffer (-m) or lower the frequency");
         }
-        var entries = _tests.Select(t => new TestIndexEntry(t.Test.Name, t.Test.FullName, t.Test.Outcome, t.Test.DurationMs, t.Artifacts.Samples, t.Hottest,
+        var entries = _tests.Select(t => new TestIndexEntry(t.Test.Name, t.Test.FullName, t.Test.Outcome, t.Test.DurationMs, t.Artifacts.Samples, Hottest(profile, t.View),
             LinkTo(t, ".flamegraph.html"), LinkTo(t, ".gecko.json"))).ToList();
         return new RunIndex(title, string.Join(' ', profile.Session.CommandLine), profile.Session.Hostname ?? Environment.MachineName,
             _settings.Event, _settings.Frequency, view.SampleCount, profile.LostEvents + profile.LostSamples, _started,
