@@ -391,40 +391,13 @@ public sealed class TestRunProfiler : IAsyncDisposable
         }
     }
 
-    private List<string> WriteTestFiles(ProfileView view, string directory, string name, TestCaseWindow test)
-    {
-        Directory.CreateDirectory(directory);
-        var files = new List<string>();
-        if (_settings.TestFormats.HasFlag(OutputFormats.Html))
-        {
-            string path = Path.Combine(directory, name + ".flamegraph.html");
-            using var stream = File.Create(path);
-            FlameGraphHtmlWriter.Write(view, stream, new FlameGraphOptions
-            {
-                Title = $"{test.FullName} ({test.Outcome}, {test.DurationMs:F1} ms)",
-                GeckoFileName = _settings.TestFormats.HasFlag(OutputFormats.Gecko) ? name + ".gecko.json" : null,
-            });
-            files.Add(path);
-        }
-        if (_settings.TestFormats.HasFlag(OutputFormats.Gecko))
-        {
-            string path = Path.Combine(directory, name + ".gecko.json");
-            using var stream = File.Create(path);
-            GeckoProfileWriter.Write(view, stream, new GeckoProfileOptions
+    private IReadOnlyList<string> WriteTestFiles(ProfileView view, string directory, string name, TestCaseWindow test) =>
+        ReportWriter.Write(view, directory, _settings.TestFormats, $"{test.FullName} ({test.Outcome}, {test.DurationMs:F1} ms)",
+            new GeckoProfileOptions
             {
                 Markers = new[] { new GeckoMarker(test.Name, test.StartNs, test.EndNs, new Dictionary<string, string> { ["outcome"] = test.Outcome }) },
-            });
-            files.Add(path);
-        }
-        if (_settings.TestFormats.HasFlag(OutputFormats.Folded))
-        {
-            string path = Path.Combine(directory, name + ".folded");
-            using var writer = new StreamWriter(path);
-            FoldedStacksWriter.Write(view, writer);
-            files.Add(path);
-        }
-        return files;
-    }
+            },
+            ReportFileNames.For(name));
 
     /// <summary>Two tests with the same safe name (parameterised tests, long names) get a numbered suffix.</summary>
     private string UniqueName(string name)

@@ -11,9 +11,14 @@ public static class ReportWriter
 {
     private const int ParallelFromSamples = 20_000;
 
+    /// <summary>
+    /// Writes the chosen formats of <paramref name="view"/> into <paramref name="directory"/>, named by
+    /// <paramref name="names"/> (the standard names when null); returns the paths written, flame graph first.
+    /// </summary>
     public static IReadOnlyList<string> Write(ProfileView view, string directory, OutputFormats formats, string title,
-        GeckoProfileOptions? gecko = null)
+        GeckoProfileOptions? gecko = null, ReportFileNames? names = null)
     {
+        names ??= ReportFileNames.Standard;
         Directory.CreateDirectory(directory);
         var jobs = new List<(string Path, Action<string> Write)>();
         if (formats.HasFlag(OutputFormats.Html))
@@ -21,9 +26,9 @@ public static class ReportWriter
             var options = new FlameGraphOptions
             {
                 Title = title,
-                GeckoFileName = formats.HasFlag(OutputFormats.Gecko) ? OutputFormatNames.GeckoFile : null,
+                GeckoFileName = formats.HasFlag(OutputFormats.Gecko) ? names.Gecko : null,
             };
-            jobs.Add((Path.Combine(directory, OutputFormatNames.FlameGraphFile), path =>
+            jobs.Add((Path.Combine(directory, names.FlameGraph), path =>
             {
                 using var stream = File.Create(path);
                 FlameGraphHtmlWriter.Write(view, stream, options);
@@ -31,7 +36,7 @@ public static class ReportWriter
         }
         if (formats.HasFlag(OutputFormats.Gecko))
         {
-            jobs.Add((Path.Combine(directory, OutputFormatNames.GeckoFile), path =>
+            jobs.Add((Path.Combine(directory, names.Gecko), path =>
             {
                 using var stream = File.Create(path);
                 GeckoProfileWriter.Write(view, stream, gecko);
@@ -39,7 +44,7 @@ public static class ReportWriter
         }
         if (formats.HasFlag(OutputFormats.Folded))
         {
-            jobs.Add((Path.Combine(directory, OutputFormatNames.FoldedFile), path =>
+            jobs.Add((Path.Combine(directory, names.Folded), path =>
             {
                 using var writer = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 16);
                 FoldedStacksWriter.Write(view, writer);
@@ -54,7 +59,14 @@ public static class ReportWriter
         {
             foreach (var job in jobs) job.Write(job.Path);
         }
-        var written = jobs.Select(job => job.Path).ToList();
-        return written;
+        return jobs.Select(job => job.Path).ToList();
     }
+}
+
+/// <summary>The file names of a report's formats: the standard ones, or a test's own (its name, then the format).</summary>
+public sealed record ReportFileNames(string FlameGraph, string Gecko, string Folded)
+{
+    public static ReportFileNames Standard { get; } = new(OutputFormatNames.FlameGraphFile, OutputFormatNames.GeckoFile, OutputFormatNames.FoldedFile);
+
+    public static ReportFileNames For(string name) => new($"{name}.flamegraph.html", $"{name}.gecko.json", $"{name}.folded");
 }
