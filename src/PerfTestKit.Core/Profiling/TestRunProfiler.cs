@@ -129,7 +129,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         try
         {
             // The test host waits for this: run it ahead of the host's background work and the collector's own.
-            using var first = ThreadNice.Set(ThreadNice.HostWaitsForIt);
+            using var raised = ThreadNice.Set(ThreadNice.HostWaitsForIt);
             lock (_gate) return EndTestLocked(reported);
         }
         finally

@@ -25,7 +25,7 @@ internal sealed class EmbeddedTemplate
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         var bytes = copy.ToArray().AsSpan();
-        // The resources are UTF-8 files; a byte order mark would land in the middle of nothing useful.
+        // The resources are UTF-8 files; a byte order mark, if an editor adds one, must not reach the page.
         if (bytes.StartsWith(Encoding.UTF8.Preamble)) bytes = bytes[Encoding.UTF8.Preamble.Length..];
         var marker = Encoding.UTF8.GetBytes(placeholder);
         int at = bytes.IndexOf(marker);
