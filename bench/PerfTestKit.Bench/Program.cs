@@ -47,7 +47,7 @@ Measure("load profile + folded", () =>
     return profile.SampleCount;
 });
 // A test's end in a profiled run writes two files for a few hundred samples out of the run so far: time and
-// allocations of each writer on such a window (the middle 300 samples of one thread).
+// allocations of each writer on such a window (one thread's samples among the 600 from the middle on).
 {
     var profile = ProfileLoader.Load(path);
     int middle = profile.SampleCount / 2;

@@ -90,7 +90,7 @@ public sealed class PerfControl : IDisposable
     private void ReadAcks(FileStream ack)
     {
         // A test's end waits for these acks: wake up ahead of the test host's background work.
-        using var raised = Profiling.ThreadNice.Set(Profiling.ThreadNice.HostWaitsForIt);
+        using var raised = ThreadNice.Set(ThreadNice.HostWaitsForIt);
         // perf answers "ack\n" followed by a NUL for each command.
         var tail = new StringBuilder();
         try

@@ -43,8 +43,14 @@ public static class GeckoProfileWriter
         json.WriteStartArray("threads");
         var threads = new ThreadSampleGroups(view);
         var groups = threads.Groups;
-        int markerThread = groups.ToList().FindIndex(g => g.Pid == g.Tid);
-        if (markerThread < 0) markerThread = 0;
+        // Markers go on the process's main thread (tid = pid), else on the first thread.
+        int markerThread = 0;
+        for (int i = 0; i < groups.Count; i++)
+        {
+            if (groups[i].Pid != groups[i].Tid) continue;
+            markerThread = i;
+            break;
+        }
         var scratch = new ThreadTables.Scratch(profile, view.SampleCount);
         for (int i = 0; i < groups.Count; i++)
         {

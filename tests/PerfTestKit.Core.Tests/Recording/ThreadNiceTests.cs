@@ -1,6 +1,6 @@
-using PerfTestKit.Profiling;
+using PerfTestKit.Recording;
 
-namespace PerfTestKit.Tests.Profiling;
+namespace PerfTestKit.Tests.Recording;
 
 public class ThreadNiceTests
 {

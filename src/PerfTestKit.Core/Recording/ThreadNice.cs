@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace PerfTestKit.Profiling;
+namespace PerfTestKit.Recording;
 
 /// <summary>
 /// Sets the calling thread's nice value for a while (Linux schedules threads, not processes). A test host waits for
