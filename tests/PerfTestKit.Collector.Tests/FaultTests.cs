@@ -177,7 +177,12 @@ public class FaultTests
         Assert.That(samplesByPid.Values.Sum(), Is.EqualTo(PerfCount("SAMPLE events")), "perf script saw every sample");
         Assert.That(info.GetProperty("samples").GetInt64(), Is.EqualTo(hostSamples), "every sample perf wrote of the test host was read");
         Assert.That(info.GetProperty("lost").GetInt64(), Is.GreaterThanOrEqualTo(PerfCount("LOST events")), "the lost count is shown");
-        Assert.That(doc.RootElement.GetProperty("tests")[0].GetProperty("samples").GetInt32(), Is.GreaterThan(60_000), "90 s at 999 Hz");
+        // How many samples 90 s make depends on the CPU the machine gave the host (32,542 with other work beside it);
+        // what does not: the test ran for all but the host's start-up and end, so nearly all of its samples are the
+        // test's, and they are in the test's own method.
+        var test = doc.RootElement.GetProperty("tests")[0];
+        Assert.That(test.GetProperty("samples").GetInt32(), Is.GreaterThanOrEqualTo(hostSamples * 9 / 10), "the test holds the host's samples but its start-up");
+        Assert.That(test.GetProperty("hottest")[0].GetProperty("name").GetString(), Does.Contain("HotAlpha"), "and they are in the test's method");
     }
 
     /// <summary>Resident memory of the VSTest datacollector process, if one runs.</summary>

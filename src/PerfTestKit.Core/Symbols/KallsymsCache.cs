@@ -10,7 +10,8 @@ namespace PerfTestKit.Symbols;
 /// </summary>
 internal sealed class KallsymsCache
 {
-    private const string IndexSuffix = ".index";
+    // Versioned: an index written before aliases were settled as perf settles them (one name an address) is not read.
+    private const string IndexSuffix = ".v2.index";
 
     /// <summary>The index file starts with the length of the text it was parsed from.</summary>
     public const int IndexHeaderSize = 8;

@@ -128,8 +128,39 @@ public sealed class KernelSymbols
         var keys = starts.ToArray();
         var order = Enumerable.Range(0, keys.Length).ToArray();
         Array.Sort(keys, order);
+        int kept = KeepOnePerAddress(keys, order);
+        keys = keys[..kept];
+        order = order[..kept];
         var index = ToIndex(keys, order.Select(i => offsets[i]).ToArray(), order.Select(i => lengths[i]).ToArray(), order.Select(i => moduleOfLine[i]).ToArray());
         return FromIndex(index, 0, text, null, text.Length)!;
+    }
+
+    /// <summary>
+    /// Where several lines name one address (aliases: <c>__pi___x86_indirect_thunk_rax</c> and
+    /// <c>__x86_indirect_thunk_rax</c>, <c>__do_sys_getppid</c>, <c>__ia32_sys_getppid</c> and <c>__x64_sys_getppid</c>),
+    /// keeps the one perf names, compacting <paramref name="keys"/> and <paramref name="order"/> (sorted by address,
+    /// order holding line numbers); returns how many are kept.
+    /// </summary>
+    /// <remarks>
+    /// perf inserts kallsyms lines into its symbol tree in file order (equal starts go after the ones already there),
+    /// then runs symbols__fixup_end before symbols__fixup_duplicate: every kallsyms symbol has size 0, so fixup_end
+    /// gives each the distance to the next symbol in the tree, which is 0 for all of an address's names but the last
+    /// one. choose_best_symbol's first rule (a sized symbol over a zero-sized one) then settles every alias: the
+    /// last line at an address wins, before binding, underscores or length are compared.
+    /// </remarks>
+    internal static int KeepOnePerAddress(ulong[] keys, int[] order)
+    {
+        int kept = 0;
+        for (int i = 0; i < keys.Length;)
+        {
+            int j = i + 1;
+            int last = order[i];
+            while (j < keys.Length && keys[j] == keys[i]) last = Math.Max(last, order[j++]);
+            keys[kept] = keys[i];
+            order[kept++] = last;
+            i = j;
+        }
+        return kept;
     }
 
     /// <summary>

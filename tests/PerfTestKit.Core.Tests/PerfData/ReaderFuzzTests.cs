@@ -10,23 +10,25 @@ namespace PerfTestKit.Tests.PerfData;
 /// <summary>
 /// Seeded random damage to real recordings (file and pipe mode): every case must end in a profile or a
 /// <see cref="PerfFormatException"/>, nothing else, within a watchdog; inputs that break that are saved.
+/// The same 20,000 cases every run, whatever the machine's speed: the inputs are 100 ms recordings (about 100
+/// samples) so that all of them fit CI's time on a busy machine, and only a crash, a case that hangs or an
+/// exception of another kind fails the test.
 /// </summary>
 public class ReaderFuzzTests
 {
     private const int Cases = 20_000;
-    private static readonly TimeSpan Budget = TimeSpan.FromSeconds(180);
     private static readonly TimeSpan Watchdog = TimeSpan.FromSeconds(10);
 
     [Test]
     public void Damaged_recordings_give_a_profile_or_a_format_error_and_nothing_else()
     {
-        var originals = new[] { File.ReadAllBytes(Recordings.NativeFile), File.ReadAllBytes(Recordings.NativePipe) };
+        var originals = new[] { File.ReadAllBytes(Recordings.ShortNativeFile), File.ReadAllBytes(Recordings.ShortNativePipe) };
         var symbolizer = new Symbolizer(new SymbolizerOptions { PerfMapDirectories = Array.Empty<string>() });
         var random = new Random(20261125);
         var clock = Stopwatch.StartNew();
         int done = 0, profiles = 0, errors = 0;
         var failures = new List<string>();
-        for (; done < Cases && clock.Elapsed < Budget && failures.Count < 5; done++)
+        for (; done < Cases && failures.Count < 5; done++)
         {
             var original = originals[done % originals.Length];
             var (input, mutation) = Mutate(original, random);
@@ -51,7 +53,7 @@ public class ReaderFuzzTests
         }
         TestContext.Out.WriteLine($"{done} cases in {clock.Elapsed.TotalSeconds:F1} s: {profiles} profiles, {errors} format errors, {failures.Count} failures");
         Assert.That(failures, Is.Empty);
-        Assert.That(done, Is.GreaterThanOrEqualTo(Cases), $"only {done} cases ran within the {Budget.TotalSeconds} s budget");
+        Assert.That(profiles, Is.GreaterThan(Cases / 2), "most damage leaves a readable recording (the cases reach the reader's depths)");
     }
 
     /// <summary>One seeded mutation: bit flips, a cut, an extreme value in a field, or a record size gone wrong.</summary>

@@ -24,9 +24,10 @@ internal static class PerfScriptOracle
         return times;
     }
 
-    public static Dictionary<string, int> FoldedStacks(string perfData)
+    /// <param name="perfScriptArguments">More arguments for perf script (e.g. --kallsyms=FILE).</param>
+    public static Dictionary<string, int> FoldedStacks(string perfData, params string[] perfScriptArguments)
     {
-        var result = ProcessRunner.Run("perf", new[] { "script", "-i", perfData, "-F", "comm,ip,sym,dso" });
+        var result = ProcessRunner.Run("perf", new[] { "script", "-i", perfData, "-F", "comm,ip,sym,dso" }.Concat(perfScriptArguments));
         Assert.That(result.ExitCode, Is.EqualTo(0), $"perf script failed: {result.StandardError}");
         var stacks = new Dictionary<string, int>(StringComparer.Ordinal);
         string? comm = null;

@@ -7,8 +7,10 @@ namespace PerfTestKit.Tests.Support;
 public static class Recordings
 {
     private static readonly Lazy<string> NativeBinaryLazy = new(BuildNativeWorkload);
-    private static readonly Lazy<string> NativeFileLazy = new(() => RecordNative(pipe: false));
-    private static readonly Lazy<string> NativePipeLazy = new(() => RecordNative(pipe: true));
+    private static readonly Lazy<string> NativeFileLazy = new(() => RecordNative("native.data", pipe: false, 600));
+    private static readonly Lazy<string> NativePipeLazy = new(() => RecordNative("native-pipe.data", pipe: true, 600));
+    private static readonly Lazy<string> ShortNativeFileLazy = new(() => RecordNative("short-native.data", pipe: false, 100));
+    private static readonly Lazy<string> ShortNativePipeLazy = new(() => RecordNative("short-native-pipe.data", pipe: true, 100));
     private static readonly Lazy<(string Path, int Pid)> DotNetLazy = new(RecordDotNet);
     private static readonly Dictionary<string, string> ByEvents = new();
 
@@ -58,6 +60,12 @@ public static class Recordings
     /// <summary>The same recording made through a pipe (perf record -o -).</summary>
     public static string NativePipe => NativePipeLazy.Value;
 
+    /// <summary>The C workload for 100 ms (about 100 samples), file mode: small inputs for tests that read thousands of variants.</summary>
+    public static string ShortNativeFile => ShortNativeFileLazy.Value;
+
+    /// <summary>The 100 ms recording made through a pipe.</summary>
+    public static string ShortNativePipe => ShortNativePipeLazy.Value;
+
     /// <summary>The .NET HotLoop workload (hot method HotLoop.Burner::SpinPrimes) with DOTNET_PerfMapEnabled=1.</summary>
     public static string DotNet => DotNetLazy.Value.Path;
 
@@ -85,19 +93,18 @@ public static class Recordings
         return output;
     }
 
-    private static string RecordNative(bool pipe)
+    private static string RecordNative(string name, bool pipe, int milliseconds)
     {
-        string output = System.IO.Path.Combine(Directory, pipe ? "native-pipe.data" : "native.data");
-        var args = new List<string> { "record", "-q", "-g", "-k", "mono", "-e", "cpu-clock", "-F", "999" };
+        string output = System.IO.Path.Combine(Directory, name);
+        var args = new List<string> { "record", "-q", "-g", "-k", "mono", "-e", "cpu-clock", "-F", "999", "-o", pipe ? "-" : output,
+            "--", NativeBinary, milliseconds.ToString(System.Globalization.CultureInfo.InvariantCulture) };
         if (pipe)
         {
-            args.AddRange(new[] { "-o", "-", "--", NativeBinary, "600" });
             using var file = File.Create(output);
             var piped = ProcessRunner.Run("perf", args, standardOutputSink: file);
             Assert.That(piped.ExitCode, Is.EqualTo(0), $"perf record (pipe) failed: {piped.StandardError}");
             return output;
         }
-        args.AddRange(new[] { "-o", output, "--", NativeBinary, "600" });
         var result = ProcessRunner.Run("perf", args);
         Assert.That(result.ExitCode, Is.EqualTo(0), $"perf record failed: {result.StandardError}");
         return output;

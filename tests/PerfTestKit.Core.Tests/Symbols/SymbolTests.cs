@@ -57,6 +57,86 @@ public class SymbolTests
         });
     }
 
+    /// <summary>
+    /// Aliases as this machine's kernel has them (28 <c>__pi_</c> copies, syscall wrappers under three names, weak and
+    /// local names beside global ones): perf names the last line at an address (see KeepOnePerAddress), whatever its
+    /// binding, underscores or length, also when the lines are far apart in the file.
+    /// </summary>
+    [Test]
+    public void Kallsyms_aliases_at_one_address_are_named_as_perf_names_them()
+    {
+        var text = string.Join('\n',
+            "ffffffff81000000 T _stext",
+            "ffffffff81001000 T __pi___x86_indirect_thunk_rax",
+            "ffffffff81001000 T __x86_indirect_thunk_rax",
+            "ffffffff81002000 t __do_sys_getppid",
+            "ffffffff81002000 T __ia32_sys_getppid",
+            "ffffffff81002000 T __x64_sys_getppid",
+            "ffffffff81003000 T memmove",
+            "ffffffff81003000 T __memmove",
+            "ffffffff81004000 T strong_first",
+            "ffffffff81004000 W weak_last",
+            "ffffffff81005000 T clkdev_hw_create",
+            "ffffffff81005000 t __clk_register_clkdev",
+            "ffffffff81006000 T long_global_name",
+            "ffffffff81006000 r rodata_alias_is_not_text",
+            "ffffffffc0001000 t mod_first\t[kvm]",
+            "ffffffffc0001000 t mod_b\t[kvm]",
+            "ffffffff81007000 T far_first",
+            "ffffffff81008000 T next_one",
+            "ffffffff81007000 t far_last") + "\n";
+        var kernel = KernelSymbols.Parse(new StringReader(text));
+        Assert.Multiple(() =>
+        {
+            Assert.That(kernel.Lookup(0xffffffff81001010)?.Name, Is.EqualTo("__x86_indirect_thunk_rax"));
+            Assert.That(kernel.Lookup(0xffffffff81002010)?.Name, Is.EqualTo("__x64_sys_getppid"));
+            Assert.That(kernel.Lookup(0xffffffff81003010)?.Name, Is.EqualTo("__memmove"), "more underscores, yet last");
+            Assert.That(kernel.Lookup(0xffffffff81004010)?.Name, Is.EqualTo("weak_last"), "weak, yet last");
+            Assert.That(kernel.Lookup(0xffffffff81005010)?.Name, Is.EqualTo("__clk_register_clkdev"), "local, yet last");
+            Assert.That(kernel.Lookup(0xffffffff81006010)?.Name, Is.EqualTo("long_global_name"), "only text and data lines are symbols");
+            Assert.That(kernel.Lookup(0xffffffffc0001010), Is.EqualTo(("mod_b", "[kvm]")));
+            Assert.That(kernel.Lookup(0xffffffff81007010)?.Name, Is.EqualTo("far_last"));
+            Assert.That(kernel.Lookup(0xffffffff81008010)?.Name, Is.EqualTo("next_one"));
+            Assert.That(kernel.Count, Is.EqualTo(10), "one entry an address");
+        });
+    }
+
+    /// <summary>
+    /// perf itself as the judge: this boot's kallsyms with an alias beside every text symbol (before it, with more
+    /// underscores, or after it, weak or local), given to both perf script and our loader; every kernel frame of a
+    /// real recording then sits at an address with two names, and both must name the same one.
+    /// </summary>
+    [Test]
+    public void Kernel_frames_at_aliased_addresses_are_named_as_perf_script_names_them()
+    {
+        var lines = File.ReadAllLines("/proc/kallsyms");
+        Assume.That(lines.Take(100).Any(l => !l.StartsWith("0000000000000000", StringComparison.Ordinal)), "kallsyms shows addresses (root, kptr_restrict off)");
+        var aliased = new List<string>(lines.Length * 2);
+        int n = 0;
+        foreach (var line in lines)
+        {
+            var fields = line.Split(' ', 3);
+            if (fields.Length < 3 || fields[1] is not ("T" or "t") || fields[2].Contains('\t'))
+            {
+                aliased.Add(line);
+                continue;
+            }
+            switch (n++ % 3)
+            {
+                case 0: aliased.Add($"{fields[0]} T __pi_{fields[2]}"); aliased.Add(line); break;
+                case 1: aliased.Add(line); aliased.Add($"{fields[0]} W {fields[2]}_weak_alias"); break;
+                default: aliased.Add(line); aliased.Add($"{fields[0]} t _{fields[2]}"); break;
+            }
+        }
+        string fixture = Path.Combine(Recordings.Directory, "aliased-kallsyms");
+        File.WriteAllLines(fixture, aliased);
+        var perf = PerfScriptOracle.FoldedStacks(Recordings.NativeFile, "--kallsyms", fixture);
+        var ours = PerfTestKit.Writers.FoldedStacksWriter.Fold(PerfTestKit.Model.ProfileLoader.Load(Recordings.NativeFile, new SymbolizerOptions { KallsymsPath = fixture }).All());
+        Assert.That(perf.Keys.Any(k => k.Contains("_weak_alias", StringComparison.Ordinal)), Is.True,
+            "perf named kernel frames from the fixture, some by an added alias");
+        Assert.That(ours, Is.EquivalentTo(perf));
+    }
+
     /// <summary>The parsed kallsyms saved in the cache must give the same names as parsing the real file again.</summary>
     [Test]
     public void The_saved_kallsyms_index_names_every_address_as_parsing_does()
