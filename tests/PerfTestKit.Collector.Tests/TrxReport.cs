@@ -9,14 +9,18 @@ internal sealed class TrxReport
 {
     private static readonly XNamespace Ns = "http://microsoft.com/schemas/VisualStudio/TeamTest/2010";
 
-    private TrxReport(Dictionary<string, List<string>> testAttachments, List<string> sessionAttachments)
+    private TrxReport(Dictionary<string, List<string>> testAttachments, Dictionary<string, TimeSpan> durations, List<string> sessionAttachments)
     {
         TestAttachments = testAttachments;
+        Durations = durations;
         SessionAttachments = sessionAttachments;
     }
 
     /// <summary>Test name to the files attached to its result.</summary>
     public Dictionary<string, List<string>> TestAttachments { get; }
+
+    /// <summary>Test name to the duration the framework measured.</summary>
+    public Dictionary<string, TimeSpan> Durations { get; }
 
     public List<string> SessionAttachments { get; }
 
@@ -29,15 +33,17 @@ internal sealed class TrxReport
             ?? Path.GetFileNameWithoutExtension(trx);
         string inDir = Path.Combine(resultsDirectory, root, "In");
         var tests = new Dictionary<string, List<string>>();
+        var durations = new Dictionary<string, TimeSpan>();
         foreach (var result in doc.Descendants(Ns + "UnitTestResult"))
         {
             string name = (string)result.Attribute("testName")!;
             string relative = (string?)result.Attribute("relativeResultsDirectory") ?? "";
+            if ((string?)result.Attribute("duration") is { } duration) durations[name] = TimeSpan.Parse(duration, System.Globalization.CultureInfo.InvariantCulture);
             tests[name] = result.Descendants(Ns + "A").Select(a => Path.Combine(inDir, relative, (string)a.Attribute("href")!)).ToList();
         }
         var session = doc.Root!.Element(Ns + "ResultSummary")?.Element(Ns + "CollectorDataEntries")?.Descendants(Ns + "A")
             .Select(a => Path.Combine(inDir, (string)a.Attribute("href")!)).ToList() ?? new List<string>();
-        return new TrxReport(tests, session);
+        return new TrxReport(tests, durations, session);
     }
 
     /// <summary>The frame names embedded in a flame graph page.</summary>

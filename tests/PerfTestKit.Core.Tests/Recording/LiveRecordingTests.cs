@@ -26,7 +26,11 @@ public class LiveRecordingTests
             launcher.StandardInput.WriteLine("go");
             launcher.StandardInput.Flush();
             int child = await ChildOf(launcher.Id);
-            Assert.That(recording.Follows(child), Is.True, "perf announced the child");
+            // The child shows in /proc a moment before the kernel hands perf its FORK record: asked again until then.
+            var asked = Stopwatch.StartNew();
+            bool follows;
+            while (!(follows = recording.Follows(child)) && asked.Elapsed < TimeSpan.FromSeconds(10)) await Task.Delay(10);
+            Assert.That(follows, Is.True, "perf announced the child");
             await launcher.WaitForExitAsync();
             var profile = await recording.StopAsync();
 

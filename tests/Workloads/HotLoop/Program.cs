@@ -1,8 +1,9 @@
 // A .NET workload with one known hot method, for the converter's tests and benchmarks: it burns CPU in
-// HotLoop.Burner.SpinPrimes for the number of milliseconds given (on as many threads as asked, default 1),
-// and touches CoreLib (ReadyToRun code) through string formatting and sorting on the way.
-using System.Diagnostics;
+// HotLoop.Burner.SpinPrimes for the number of milliseconds of CPU time given, on each of as many threads as asked
+// (default 1), and touches CoreLib (ReadyToRun code) through string formatting and sorting on the way. CPU time, not
+// wall time: perf's cpu-clock samples count CPU time, so a busy machine stretches the run but not its samples.
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace HotLoop;
 
@@ -22,15 +23,32 @@ public static class Burner
 
     private static long Burn(int millis)
     {
-        var clock = Stopwatch.StartNew();
+        double start = ThreadCpuMilliseconds();
         long found = 0;
-        while (clock.ElapsedMilliseconds < millis)
+        while (ThreadCpuMilliseconds() - start < millis)
         {
             found += SpinPrimes(20_000);
             found += FormatAndSort(200);
         }
         return found;
     }
+
+    private static double ThreadCpuMilliseconds()
+    {
+        const int ClockThreadCpuTime = 3; // CLOCK_THREAD_CPUTIME_ID
+        if (clock_gettime(ClockThreadCpuTime, out var now) != 0) throw new InvalidOperationException("clock_gettime failed");
+        return now.Seconds * 1e3 + now.Nanoseconds / 1e6;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [DllImport("libc", SetLastError = false)]
+    private static extern int clock_gettime(int clock, out TimeSpec time);
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     public static long SpinPrimes(int limit)
