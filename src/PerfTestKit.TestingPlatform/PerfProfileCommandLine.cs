@@ -7,7 +7,7 @@ namespace PerfTestKit.TestingPlatform;
 
 /// <summary>
 /// --perf-profile [Name=value ...]: profile this run; optional settings as in runsettings or the PerfProfile*
-/// MSBuild properties (Frequency, Event, PerfPath, Formats, KeepPerfData).
+/// MSBuild properties (Frequency, Event, PerfPath, Formats, KeepPerfData, MinSamples).
 /// </summary>
 internal sealed class PerfProfileCommandLine : ICommandLineOptionsProvider
 {

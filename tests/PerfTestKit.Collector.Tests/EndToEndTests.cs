@@ -44,6 +44,41 @@ public class EndToEndTests
         Assert.That(index, Does.Contain("Uses_alpha").And.Contain("Uses_beta").And.Not.Contain("https://"));
     }
 
+    /// <summary>
+    /// Most tests of a large suite are shorter than a sampling period: they keep their row in the index and the
+    /// summary, with a note instead of a page, and get no files and no TRX attachments; the tests with enough samples
+    /// keep theirs.
+    /// </summary>
+    [Test]
+    public void Tests_with_fewer_samples_than_the_minimum_get_a_row_with_a_note_and_no_files()
+    {
+        string project = SampleTestProjects.Create("ShortSample", "nunit", perfProfileProperty: false,
+            "[NUnit.Framework.TestCase(1)] [NUnit.Framework.TestCase(2)] [NUnit.Framework.TestCase(3)] public void Z_short(int n) { }");
+        var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile" });
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        var trx = TrxReport.Load(run.ResultsDirectory);
+        var shortTests = trx.TestAttachments.Where(t => t.Key.StartsWith("Z_short", StringComparison.Ordinal)).ToList();
+        Assert.That(shortTests, Has.Count.EqualTo(3));
+        Assert.That(shortTests.SelectMany(t => t.Value), Is.Empty, "no TRX attachments for tests below the minimum");
+        Assert.That(trx.TestAttachments["Uses_alpha"], Has.Some.EndsWith(".flamegraph.html"), "a test with enough samples keeps its page");
+        var files = Directory.GetFiles(run.ResultsDirectory, "*", SearchOption.AllDirectories);
+        Assert.That(files.Where(f => f.Contains("Z_short", StringComparison.Ordinal)), Is.Empty, "no files for them either");
+
+        string summary = files.First(f => f.EndsWith("perftestkit-summary.json", StringComparison.Ordinal) && !f.Contains("/In/", StringComparison.Ordinal));
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(summary));
+        var rows = doc.RootElement.GetProperty("tests").EnumerateArray().ToList();
+        Assert.That(rows, Has.Count.EqualTo(5), "every test has its row");
+        foreach (var row in rows.Where(r => r.GetProperty("name").GetString()!.StartsWith("Z_short", StringComparison.Ordinal)))
+        {
+            Assert.That(row.GetProperty("samples").GetInt32(), Is.LessThan(10));
+            Assert.That(row.GetProperty("flameGraph").ValueKind, Is.EqualTo(JsonValueKind.Null));
+            Assert.That(row.GetProperty("note").GetString(), Does.StartWith("no samples: shorter than one sampling period at 999 Hz").Or.Contain("fewer than the 10"));
+        }
+        var alpha = rows.Single(r => r.GetProperty("name").GetString() == "Uses_alpha");
+        Assert.That(alpha.GetProperty("note").ValueKind, Is.EqualTo(JsonValueKind.Null));
+        Assert.That(alpha.GetProperty("flameGraph").GetString(), Does.EndWith(".flamegraph.html"));
+    }
+
     [Test]
     public void The_PerfProfile_property_alone_profiles_a_plain_dotnet_test_and_reports_where_the_index_is()
     {

@@ -58,6 +58,29 @@ public class IndexPageTests
         Assert.That(watched.Problems, Is.Empty);
     }
 
+    [Test]
+    public async Task A_test_without_files_shows_why_in_its_row_and_has_no_link()
+    {
+        string root = Path.Combine(BrowserFixture.OutputDirectory, "index-notes");
+        Directory.CreateDirectory(root);
+        string note = "no samples: shorter than one sampling period at 999 Hz (1.001 ms of CPU)" + Pages.Evil;
+        var entries = new[]
+        {
+            new TestIndexEntry("Slow", "Suite.Slow", "Passed", 300, 250, new[] { new HotFrame("HotSlow", "App", 250, 100) }, null, null),
+            new TestIndexEntry("Short", "Suite.Short", "Passed", 0.2, 0, Array.Empty<HotFrame>(), null, null, note),
+        };
+        var index = new RunIndex("Notes", "perf record -p 1", "host", "cpu-clock", 999, 250, 0, DateTimeOffset.UtcNow, 1.5,
+            Array.Empty<string>(), null, entries);
+        string path = Path.Combine(root, "index.html");
+        using (var stream = File.Create(path)) RunIndexWriter.WriteHtml(index, stream);
+
+        var watched = await BrowserFixture.OpenAsync(path);
+        var row = watched.Page.Locator("tr.test-row[data-name=\"Suite.Short\"]");
+        Assert.That(await row.Locator("td").Last.TextContentAsync(), Does.Contain(note), "the note, as text");
+        Assert.That(await row.Locator("a").CountAsync(), Is.EqualTo(0), "no page to link to");
+        Assert.That(watched.Problems, Is.Empty);
+    }
+
     private static async Task<List<string>> RowOrder(WatchedPage watched)
     {
         var rows = watched.Page.Locator("tr.test-row:visible");

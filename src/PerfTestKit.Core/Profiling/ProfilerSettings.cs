@@ -19,8 +19,18 @@ public sealed record ProfilerSettings
     /// <summary>Attach the raw perf.data of the run too.</summary>
     public bool KeepPerfData { get; init; }
 
+    /// <summary>
+    /// A test gets its own files (and TRX attachments) only with at least this many samples: most tests of a large
+    /// suite are shorter than a sampling period, and a page that says "no samples" thousands of times is only
+    /// weight in the artifacts. Every test keeps its row in the index and the summary either way.
+    /// </summary>
+    public int MinSamples { get; init; } = DefaultMinSamples;
+
+    /// <summary>10 samples: 10 ms of CPU at 999 Hz, about the least a flame graph says anything with.</summary>
+    public const int DefaultMinSamples = 10;
+
     /// <summary>Setting names, as written in runsettings (case-insensitive) and, prefixed with PerfProfile, in MSBuild.</summary>
-    public static readonly IReadOnlyList<string> Names = new[] { "Frequency", "Event", "PerfPath", "Formats", "KeepPerfData" };
+    public static readonly IReadOnlyList<string> Names = new[] { "Frequency", "Event", "PerfPath", "Formats", "KeepPerfData", "MinSamples" };
 
     /// <summary>Parses name/value pairs; unknown names and bad values come back in <paramref name="errors"/>.</summary>
     public static ProfilerSettings Parse(IEnumerable<KeyValuePair<string, string>> values, out List<string> errors)
@@ -55,6 +65,11 @@ public sealed record ProfilerSettings
                 case "keepperfdata":
                     if (bool.TryParse(value, out bool keep)) settings = settings with { KeepPerfData = keep };
                     else errors.Add($"KeepPerfData: '{value}' is not true or false");
+                    break;
+                case "minsamples":
+                    if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int min) && min >= 0)
+                        settings = settings with { MinSamples = min };
+                    else errors.Add($"MinSamples: '{value}' is not a whole number of samples, 0 or more");
                     break;
                 default:
                     errors.Add($"{name}: unknown setting (known: {string.Join(", ", Names)})");

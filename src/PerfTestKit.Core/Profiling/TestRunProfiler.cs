@@ -202,7 +202,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         var (test, view, searchFrom) = Locate(reported, profile);
         double located = clock.Elapsed.TotalMilliseconds;
         string name = UniqueName(ArtifactFileName.From(test.FullName));
-        var files = WriteTestFiles(view, TestDirectory(name), name, test);
+        var files = HasEnoughSamples(view) ? WriteTestFiles(view, TestDirectory(name), name, test) : Array.Empty<string>();
         double written = clock.Elapsed.TotalMilliseconds;
         var artifacts = new TestArtifacts(files, view.SampleCount);
         _tests.Add(new ProfiledTest(test, artifacts, view, reported, searchFrom, name));
@@ -260,10 +260,28 @@ public sealed class TestRunProfiler : IAsyncDisposable
             if (new TestMethodLocator(profile, entry.Reported.FullName).Locate(entry.SearchFrom, entry.Reported.EndNs, _pid) is not { } window) continue;
             var view = SelectWindow(profile, window);
             var test = entry.Reported with { StartNs = window.StartNs, EndNs = window.EndNs };
-            var files = WriteTestFiles(view, TestDirectory(entry.Name), entry.Name, test);
+            var files = HasEnoughSamples(view) ? WriteTestFiles(view, TestDirectory(entry.Name), entry.Name, test) : Array.Empty<string>();
             _tests[i] = entry with { Test = test, Artifacts = new TestArtifacts(files, view.SampleCount), View = view };
             ProfilerTrace.Write(() => $"second search {test.FullName}: {view.SampleCount} samples");
         }
+    }
+
+    /// <summary>Whether a test's samples make a page worth its files (<see cref="ProfilerSettings.MinSamples"/>).</summary>
+    private bool HasEnoughSamples(ProfileView view) => view.SampleCount > 0 && view.SampleCount >= _settings.MinSamples;
+
+    /// <summary>Why a test has no files of its own, in words for the index; null when it has them.</summary>
+    private string? NoFilesNote(ProfiledTest t)
+    {
+        if (t.Artifacts.Files.Count > 0) return null;
+        int samples = t.Artifacts.Samples;
+        if (samples > 0) return $"{samples} sample{(samples == 1 ? "" : "s")}: fewer than the {_settings.MinSamples} a test needs for its own flame graph (MinSamples)";
+        // No sample: the test used less CPU than a sampling period, which the reported duration (it includes the
+        // front end's own delay, about a millisecond under VSTest) can only suggest; past a second of it, more
+        // likely the method was not found in the stacks.
+        double period = 1000.0 / _settings.Frequency;
+        return t.Reported.DurationMs < 1000
+            ? $"no samples: shorter than one sampling period at {_settings.Frequency} Hz ({period:0.###} ms of CPU)"
+            : "no sample held the test method";
     }
 
     private static IReadOnlyList<HotFrame> Hottest(Profile profile, ProfileView view) => view.TopFrames(HottestFrames)
@@ -379,7 +397,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
             warnings.Add($"the kernel dropped {profile.LostEvents + profile.LostSamples} events: raise the buffer (-m) or lower the frequency");
         }
         var entries = _tests.Select(t => new TestIndexEntry(t.Test.Name, t.Test.FullName, t.Test.Outcome, t.Test.DurationMs, t.Artifacts.Samples, Hottest(profile, t.View),
-            LinkTo(t, ".flamegraph.html"), LinkTo(t, ".gecko.json"))).ToList();
+            LinkTo(t, ".flamegraph.html"), LinkTo(t, ".gecko.json"), NoFilesNote(t))).ToList();
         return new RunIndex(title, string.Join(' ', profile.Session.CommandLine), profile.Session.Hostname ?? Environment.MachineName,
             _settings.Event, _settings.Frequency, view.SampleCount, profile.LostEvents + profile.LostSamples, _started,
             (DateTimeOffset.UtcNow - _started).TotalSeconds, warnings, runProfile, entries);

@@ -7,8 +7,9 @@ namespace PerfTestKit.Writers;
 public sealed record HotFrame(string Name, string Module, int Self, double Percent);
 
 /// <summary>One row of the run index.</summary>
+/// <param name="Note">Why the test has no files of its own (too short to be sampled, too few samples), or null.</param>
 public sealed record TestIndexEntry(string Name, string FullName, string Outcome, double DurationMs, int Samples,
-    IReadOnlyList<HotFrame> Hottest, string? FlameGraph, string? Gecko);
+    IReadOnlyList<HotFrame> Hottest, string? FlameGraph, string? Gecko, string? Note = null);
 
 /// <summary>The run as the index shows it.</summary>
 public sealed record RunIndex(string Title, string Command, string Host, string Event, int Frequency, long Samples, ulong Lost,
@@ -66,6 +67,7 @@ public static class RunIndexWriter
             json.WriteEndArray();
             if (test.FlameGraph is { } fg) json.WriteString("flameGraph", fg); else json.WriteNull("flameGraph");
             if (test.Gecko is { } gecko) json.WriteString("gecko", gecko); else json.WriteNull("gecko");
+            if (test.Note is { } note) json.WriteString("note", note); else json.WriteNull("note");
             json.WriteEndObject();
         }
         json.WriteEndArray();

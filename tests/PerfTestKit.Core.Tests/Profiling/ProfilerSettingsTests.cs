@@ -11,12 +11,15 @@ public class ProfilerSettingsTests
         var settings = ProfilerSettings.Parse(new Dictionary<string, string>
         {
             ["frequency"] = "499", ["Event"] = "task-clock", ["FORMATS"] = "html,folded", ["KeepPerfData"] = "true", ["PerfPath"] = "/opt/perf",
+            ["minsamples"] = "0",
         }, out var errors);
         Assert.That(errors, Is.Empty);
         Assert.That(settings, Is.EqualTo(new ProfilerSettings
         {
             Frequency = 499, Event = "task-clock", TestFormats = OutputFormats.Html | OutputFormats.Folded, KeepPerfData = true, PerfPath = "/opt/perf",
+            MinSamples = 0,
         }));
+        Assert.That(new ProfilerSettings().MinSamples, Is.EqualTo(10), "the documented default");
     }
 
     [Test]
@@ -25,8 +28,10 @@ public class ProfilerSettingsTests
         ProfilerSettings.Parse(new Dictionary<string, string>
         {
             ["Frequency"] = "fast", ["Event"] = "cpu-clock; rm -rf /", ["Formats"] = "svg", ["KeepPerfData"] = "maybe", ["Colour"] = "red",
+            ["MinSamples"] = "-1",
         }, out var errors);
-        Assert.That(errors, Has.Count.EqualTo(5));
+        Assert.That(errors, Has.Count.EqualTo(6));
+        Assert.That(errors, Has.Some.StartsWith("MinSamples: '-1'"));
         Assert.That(errors, Has.Some.StartsWith("Frequency: 'fast'"));
         Assert.That(errors, Has.Some.StartsWith("Event:"));
         Assert.That(errors, Has.Some.StartsWith("Formats: unknown format 'svg'"));
