@@ -12,19 +12,41 @@ internal sealed class ResultsServer : IDisposable
     public const string ProfilerOrigin = "https://profiler.firefox.com";
 
     private readonly string _root;
-    private readonly HttpListener _listener = new();
+
+    private readonly int _requestedPort;
+    private HttpListener _listener = new();
 
     public ResultsServer(string root, int port)
     {
-        _root = Path.GetFullPath(root).TrimEnd('/') + "/";
-        Port = port == 0 ? FreePort() : port;
-        _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+        _root = (RealPath(Path.GetFullPath(root)) ?? Path.GetFullPath(root)).TrimEnd('/') + "/";
+        _requestedPort = port;
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
     public string BaseUrl => $"http://127.0.0.1:{Port}/";
 
-    public void Start() => _listener.Start();
+    /// <summary>
+    /// Listens on the requested port, or on a free one: a port found free and bound later can be taken in between,
+    /// so a few free ports are tried by binding them.
+    /// </summary>
+    public void Start()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            Port = _requestedPort == 0 ? FreePort() : _requestedPort;
+            _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
+            try
+            {
+                _listener.Start();
+                return;
+            }
+            catch (HttpListenerException) when (_requestedPort == 0 && attempt < 5)
+            {
+                _listener.Close();
+                _listener = new HttpListener();
+            }
+        }
+    }
 
     /// <summary>Answers requests until <paramref name="stop"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken stop)
@@ -51,9 +73,42 @@ internal sealed class ResultsServer : IDisposable
         string relative = Uri.UnescapeDataString(requestPath).TrimStart('/');
         if (relative.Contains('\0')) return null;
         string full = Path.GetFullPath(Path.Combine(_root, relative));
-        if (!full.StartsWith(_root, StringComparison.Ordinal) && full + "/" != _root) return null;
         if (Directory.Exists(full)) full = Path.Combine(full, "index.html");
-        return File.Exists(full) ? full : null;
+        // Symbolic links are followed to where they lead, which must still be inside the folder (a link to
+        // /etc/passwd is as much outside it as ../../etc/passwd).
+        string? real = RealPath(full);
+        if (real is null || !real.StartsWith(_root, StringComparison.Ordinal)) return null;
+        return File.Exists(real) ? real : null;
+    }
+
+    /// <summary>The path with every symbolic link along it resolved (as realpath(3)); null for a link loop.</summary>
+    internal static string? RealPath(string path, int depth = 0)
+    {
+        if (depth > 40) return null;
+        string current = "/";
+        foreach (string part in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string next = part == ".." ? Path.GetDirectoryName(current) ?? "/" : Path.Combine(current, part);
+            FileSystemInfo? target;
+            try
+            {
+                var info = new FileInfo(next);
+                target = info.LinkTarget is null ? null : info.ResolveLinkTarget(returnFinalTarget: true);
+            }
+            catch (IOException)
+            {
+                return null; // too many levels of links
+            }
+            if (target is not null)
+            {
+                // The target's own folders may be links too.
+                string? resolved = RealPath(target.FullName, depth + 1);
+                if (resolved is null) return null;
+                next = resolved;
+            }
+            current = next;
+        }
+        return current;
     }
 
     private async Task Answer(HttpListenerContext context)

@@ -40,7 +40,7 @@ internal static class ServeCommand
         }
         string root = Path.GetFullPath(directory);
         string? firstPage = null;
-        foreach (var file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in ListFiles(root).Order(StringComparer.Ordinal))
         {
             string relative = Path.GetRelativePath(root, file).Replace('\\', '/');
             string url = server.BaseUrl + string.Join('/', relative.Split('/').Select(Uri.EscapeDataString));
@@ -63,6 +63,32 @@ internal static class ServeCommand
         await server.RunAsync(stop.Token);
         Console.WriteLine("stopped");
         return ExitCode.Success;
+    }
+
+    /// <summary>Every file under <paramref name="root"/>; a folder that cannot be read is skipped with a warning, not a crash.</summary>
+    private static IEnumerable<string> ListFiles(string root)
+    {
+        var files = new List<string>();
+        var folders = new Stack<string>();
+        folders.Push(root);
+        while (folders.TryPop(out var folder))
+        {
+            try
+            {
+                files.AddRange(Directory.GetFiles(folder));
+                foreach (var sub in Directory.GetDirectories(folder))
+                {
+                    // Linked folders are not walked (a link may lead anywhere, or in a circle); the server refuses
+                    // whatever they lead to outside the folder.
+                    if (new DirectoryInfo(sub).LinkTarget is null) folders.Push(sub);
+                }
+            }
+            catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+            {
+                Console.Error.WriteLine($"warning: skipped {folder}: {e.Message}");
+            }
+        }
+        return files;
     }
 
     private static void TryOpenBrowser(string url)

@@ -59,6 +59,64 @@ public class ServeCommandTests
         }
     }
 
+    /// <summary>
+    /// Links inside the folder are followed only where they stay inside it; a folder it cannot read is skipped with
+    /// a warning. Run as a user without root (nobody), since root reads any folder.
+    /// </summary>
+    [Test]
+    public void Serve_follows_no_link_out_of_the_folder_and_skips_a_folder_it_cannot_read()
+    {
+        Assume.That(OperatingSystem.IsLinux() && Environment.UserName == "root", "the test makes its files and runs serve as nobody");
+        if (!OperatingSystem.IsLinux()) return;
+        string results = Path.Combine(Path.GetTempPath(), $"perftestkit-serve-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(results, "run"));
+        Directory.CreateDirectory(Path.Combine(results, "locked"));
+        File.WriteAllText(Path.Combine(results, "run", "index.html"), "<p>inside</p>");
+        File.WriteAllText(Path.Combine(results, "locked", "secret.html"), "<p>locked</p>");
+        File.CreateSymbolicLink(Path.Combine(results, "run", "passwd.html"), "/etc/passwd");
+        File.CreateSymbolicLink(Path.Combine(results, "run", "same.html"), Path.Combine(results, "run", "index.html"));
+        Directory.CreateDirectory(Path.Combine(results, "run", "sub"));
+        File.CreateSymbolicLink(Path.Combine(results, "run", "sub", "up.html"), "../../../../../../etc/passwd");
+        Directory.CreateSymbolicLink(Path.Combine(results, "etc"), "/etc");
+        File.SetUnixFileMode(Path.Combine(results, "locked"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string tool = Path.Combine(TestContext.CurrentContext.TestDirectory, "perftestkit.dll");
+
+        var info = new ProcessStartInfo("setpriv") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--reuid=nobody", "--regid=nogroup", "--clear-groups", "dotnet", tool, "serve", results, "--no-browser" }) info.ArgumentList.Add(a);
+        info.Environment["HOME"] = results;
+        info.Environment["DOTNET_CLI_HOME"] = results;
+        using var server = Process.Start(info)!;
+        try
+        {
+            string? line;
+            var lines = new List<string>();
+            while ((line = server.StandardOutput.ReadLine()) is not null && !line.StartsWith("serving ", StringComparison.Ordinal)) lines.Add(line);
+            Assert.That(line, Is.Not.Null, "serve started: " + string.Join('\n', lines));
+            int port = new Uri(line![(line.IndexOf("http", StringComparison.Ordinal))..].Split(' ')[0]).Port;
+
+            var inside = RawGet(port, "/run/same.html");
+            Assert.That(inside, Does.StartWith("HTTP/1.1 200").And.Contain("Content-Length: 13").And.EndWith("<p>inside</p>"), "a link inside the folder is followed");
+            foreach (var outside in new[] { "/run/passwd.html", "/run/sub/up.html", "/etc/passwd", "/etc/hostname" })
+            {
+                string answer = RawGet(port, outside);
+                Assert.That(answer, Does.StartWith("HTTP/1.1 404"), outside);
+                Assert.That(answer, Does.Not.Contain("root:"), outside);
+            }
+            Assert.That(RawGet(port, "/locked/secret.html"), Does.StartWith("HTTP/1.1 404").Or.StartWith("HTTP/1.1 500"), "the unreadable folder's file is not served");
+            Assert.That(lines, Has.None.Contains("/etc/"), "linked folders are not listed");
+        }
+        finally
+        {
+            if (!server.HasExited)
+            {
+                ProcessRunner.Run("kill", new[] { "-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+                if (!server.WaitForExit(TimeSpan.FromSeconds(10))) server.Kill(entireProcessTree: true);
+            }
+            Directory.Delete(results, recursive: true);
+        }
+        Assert.That(server.StandardError.ReadToEnd(), Does.Contain("warning: skipped").And.Contain("locked"), "one warning for the folder it could not read");
+    }
+
     /// <summary>An HTTP request with the path exactly as given (HttpClient would normalise the dots away).</summary>
     private static string RawGet(int port, string path)
     {
