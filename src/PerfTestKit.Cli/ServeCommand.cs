@@ -58,6 +58,9 @@ internal static class ServeCommand
         if (!noBrowser && firstPage is not null) TryOpenBrowser(firstPage);
         // Ctrl+C (SIGINT) or SIGTERM ends the serving cleanly.
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+        // A shell starts a background job (`perftestkit serve DIR &` in a script) with SIGINT ignored, and the runtime
+        // then installs no handler for it: put it back to its default, so that SIGINT stops serve (exit 130) there too.
+        if (SigIntIgnored()) _ = signal(SigInt, IntPtr.Zero);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => { context.Cancel = true; stop.Cancel(); });
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => { context.Cancel = true; stop.Cancel(); });
         await server.RunAsync(stop.Token);
@@ -89,6 +92,25 @@ internal static class ServeCommand
             }
         }
         return files;
+    }
+
+    private const int SigInt = 2;
+
+    [DllImport("libc", EntryPoint = "signal")]
+    private static extern IntPtr signal(int signum, IntPtr handler); // SIG_DFL is 0
+
+    /// <summary>Whether this process started with SIGINT ignored (the SigIgn mask in /proc/self/status).</summary>
+    private static bool SigIntIgnored()
+    {
+        try
+        {
+            string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:", StringComparison.Ordinal));
+            return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (SigInt - 1))) != 0;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return false;
+        }
     }
 
     private static void TryOpenBrowser(string url)

@@ -41,8 +41,10 @@ public class FaultTests
         var foldersBefore = WorkFolders();
         File.Delete(running);
 
-        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "test", "--no-build", "--collect:PerfProfile", "--filter", "Name=Z_runs_long" }) info.ArgumentList.Add(a);
+        // With SIGINT at its default whatever this test run inherited (a run started in the background from a script
+        // has it ignored, and so would dotnet test).
+        var info = new ProcessStartInfo("env") { WorkingDirectory = project, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", "test", "--no-build", "--collect:PerfProfile", "--filter", "Name=Z_runs_long" }) info.ArgumentList.Add(a);
         using var dotnetTest = Process.Start(info)!;
         dotnetTest.OutputDataReceived += (_, _) => { };
         dotnetTest.ErrorDataReceived += (_, _) => { };

@@ -16,8 +16,10 @@ public class ServeCommandTests
         var report = ProcessRunner.Run("dotnet", new[] { tool, "report", Recordings.NativeFile, "-o", Path.Combine(results, "run one") });
         Assert.That(report.ExitCode, Is.EqualTo(0), report.StandardError);
 
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { tool, "serve", results, "--no-browser" }) info.ArgumentList.Add(a);
+        // With SIGINT at its default whatever this test run inherited (a run started in the background from a script
+        // has it ignored, and so would serve).
+        var info = new ProcessStartInfo("env") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--default-signal=INT", "dotnet", tool, "serve", results, "--no-browser" }) info.ArgumentList.Add(a);
         using var server = Process.Start(info)!;
         try
         {
