@@ -7,7 +7,6 @@ using Microsoft.Testing.Platform.Extensions;
 using Microsoft.Testing.Platform.Services;
 #endif
 using PerfTestKit.Profiling;
-using PerfTestKit.Recording;
 
 namespace PerfTestKit.TestingPlatform;
 
@@ -56,7 +55,7 @@ internal sealed class TestEventReporter : IDataConsumer, ITestSessionLifetimeHan
         {
             await Task.Delay(5, CancellationToken.None).ConfigureAwait(false);
         }
-        ProfilerTrace.Write(() => $"mtp host: waited {clock.Elapsed.TotalMilliseconds:F0} ms for the recorder, ready: {File.Exists(_readyFile)}, at {LiveRecording.MonotonicNow()}");
+        ProfilerTrace.Write(() => $"mtp host: waited {clock.Elapsed.TotalMilliseconds:F0} ms for the recorder, ready: {File.Exists(_readyFile)}, at {TestEventLog.MonotonicNow()}");
         lock (_gate)
         {
             _log = new FileStream(_logPath!, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
@@ -65,7 +64,7 @@ internal sealed class TestEventReporter : IDataConsumer, ITestSessionLifetimeHan
 
     public Task ConsumeAsync(IDataProducer dataProducer, IData value, CancellationToken cancellationToken)
     {
-        ulong now = LiveRecording.MonotonicNow();
+        ulong now = TestEventLog.MonotonicNow();
         if (value is not TestNodeUpdateMessage { TestNode: var node }) return Task.CompletedTask;
         var state = node.Properties.SingleOrDefault<TestNodeStateProperty>();
         string id = node.Uid.Value;
@@ -77,7 +76,7 @@ internal sealed class TestEventReporter : IDataConsumer, ITestSessionLifetimeHan
             }
             else if (Outcome(state) is { } outcome && _starts.Remove(id, out ulong start))
             {
-                Append(TestEventLog.Line(new TestCaseWindow(id, node.DisplayName, FullName(node), outcome, start, now)));
+                Append(TestEventLog.Line(id, node.DisplayName, FullName(node), outcome, start, now));
             }
         }
         return Task.CompletedTask;

@@ -9,22 +9,43 @@ namespace PerfTestKit.Collector.Tests;
 public class EndToEndTests
 {
     private static readonly Lazy<(SampleTestProjects.RunResult Run, TrxReport Trx)> NUnitCollect = new(() => RunCollect("NUnitSample", "nunit"));
-    private static readonly Lazy<(SampleTestProjects.RunResult Run, TrxReport Trx)> XUnitCollect = new(() => RunCollect("XUnitSample", "xunit"));
+    private static readonly Lazy<(SampleTestProjects.RunResult Run, TrxReport Trx)> XUnitAttached = new(() => RunCollect("XUnitSample", "xunit", "-p:PerfProfileAttachToResults=true"));
 
     [Test]
-    public void Collect_attaches_a_flame_graph_and_a_gecko_profile_to_every_NUnit_test_result() => AssertPerTestAttachments(NUnitCollect.Value.Trx);
-
-    [Test]
-    public void Collect_attaches_a_flame_graph_and_a_gecko_profile_to_every_xUnit_test_result() => AssertPerTestAttachments(XUnitCollect.Value.Trx);
-
-    [Test]
-    public void Session_attachments_hold_the_index_and_a_run_profile_with_one_marker_per_test()
+    public void Collect_writes_a_flame_graph_and_a_gecko_profile_for_every_NUnit_test_beside_the_index_and_no_TRX_attachment()
     {
-        var trx = NUnitCollect.Value.Trx;
-        Assert.That(trx.SessionAttachments.Select(Path.GetFileName), Is.SupersetOf(new[] { "index.html", "run.gecko.json", "stacks.folded" }));
-        foreach (var file in trx.SessionAttachments) Assert.That(File.Exists(file), Is.True, file);
+        var (run, trx) = NUnitCollect.Value;
+        AssertPerTestFiles(RunFolder.LoadSingle(run.ResultsDirectory).TestFiles);
+        Assert.That(trx.TestAttachments.Values.SelectMany(a => a), Is.Empty, "no per-test round trip, so no per-test TRX attachment");
+    }
 
-        using var gecko = JsonDocument.Parse(File.ReadAllBytes(trx.SessionAttachments.Single(f => f.EndsWith("run.gecko.json", StringComparison.Ordinal))));
+    [Test]
+    public void With_AttachToResults_every_xUnit_test_result_has_its_flame_graph_and_gecko_profile_attached()
+    {
+        var (run, trx) = XUnitAttached.Value;
+        AssertPerTestFiles(trx.TestAttachments);
+        Assert.That(trx.SessionAttachments.Select(Path.GetFileName), Is.SupersetOf(new[] { "index.html", "run.gecko.json", "stacks.folded" }));
+        Assert.That(RunFolder.LoadAll(run.ResultsDirectory), Is.Empty, "the files go through VSTest only");
+    }
+
+    [Test]
+    public void The_run_folder_holds_the_index_and_a_run_profile_with_one_marker_per_test_and_the_session_has_the_index()
+    {
+        var (run, trx) = NUnitCollect.Value;
+        var folder = RunFolder.LoadSingle(run.ResultsDirectory);
+        foreach (var name in new[] { "index.html", "run.gecko.json", "stacks.folded", "perftestkit-summary.json" }) Assert.That(File.Exists(folder.File(name)), Is.True, name);
+        // The session's copy of the index (in VSTest's own folder beside the run folder) links to the same files.
+        string sessionIndex = trx.SessionAttachments.Single(f => Path.GetFileName(f) == "index.html");
+        string copy = Directory.GetFiles(run.ResultsDirectory, "index.html", SearchOption.AllDirectories)
+            .Single(f => !f.Contains("/In/", StringComparison.Ordinal) && Path.GetDirectoryName(f) != folder.Directory);
+        Assert.That(File.ReadAllText(sessionIndex), Is.EqualTo(File.ReadAllText(folder.File("index.html"))));
+        foreach (var file in folder.Rows.SelectMany(r => r.Files))
+        {
+            string link = Path.GetRelativePath(folder.Directory, file);
+            Assert.That(File.Exists(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(copy)!, "..", Path.GetFileName(folder.Directory), link))), Is.True, link);
+        }
+
+        using var gecko = JsonDocument.Parse(File.ReadAllBytes(folder.File("run.gecko.json")));
         var markers = gecko.RootElement.GetProperty("threads").EnumerateArray()
             .SelectMany(t => t.GetProperty("markers").GetProperty("data").EnumerateArray().Select(m => (Thread: t, Marker: m))).ToList();
         Assert.That(markers, Has.Count.EqualTo(2), "one marker per test");
@@ -40,43 +61,41 @@ public class EndToEndTests
             Assert.That(markerMs, Is.LessThanOrEqualTo(trx.Durations[test].TotalMilliseconds + 5), $"{test}: within the duration NUnit measured");
         }
 
-        string index = File.ReadAllText(trx.SessionAttachments.Single(f => f.EndsWith("index.html", StringComparison.Ordinal)));
+        string index = File.ReadAllText(folder.File("index.html"));
         Assert.That(index, Does.Contain("Uses_alpha").And.Contain("Uses_beta").And.Not.Contain("https://"));
     }
 
     /// <summary>
-    /// Most tests of a large suite are shorter than a sampling period: they keep their row in the index and the
-    /// summary, with a note instead of a page, and get no files and no TRX attachments; the tests with enough samples
-    /// keep theirs.
+    /// A suite shaped like a real one: a few hundred tests shorter than a sampling period and two heavy ones. Every
+    /// test has its row in the index and the summary; the short ones have a note instead of files (and no TRX
+    /// attachment), the heavy ones have pages that name their hot method.
     /// </summary>
-    [Test]
-    public void Tests_with_fewer_samples_than_the_minimum_get_a_row_with_a_note_and_no_files()
+    [TestCase("nunit")]
+    [TestCase("xunit")]
+    public void A_suite_of_hundreds_of_short_tests_gets_a_row_for_each_and_pages_only_for_the_heavy_ones(string framework)
     {
-        string project = SampleTestProjects.Create("ShortSample", "nunit", perfProfileProperty: false,
-            "[NUnit.Framework.TestCase(1)] [NUnit.Framework.TestCase(2)] [NUnit.Framework.TestCase(3)] public void Z_short(int n) { }");
-        var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile" });
+        string project = SampleTestProjects.Create($"ShortSuite-{framework}", framework, perfProfileProperty: true, SampleTestProjects.ShortTests(framework, 300));
+        var run = SampleTestProjects.DotnetTest(project, Array.Empty<string>());
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
         var trx = TrxReport.Load(run.ResultsDirectory);
-        var shortTests = trx.TestAttachments.Where(t => t.Key.StartsWith("Z_short", StringComparison.Ordinal)).ToList();
-        Assert.That(shortTests, Has.Count.EqualTo(3));
-        Assert.That(shortTests.SelectMany(t => t.Value), Is.Empty, "no TRX attachments for tests below the minimum");
-        Assert.That(trx.TestAttachments["Uses_alpha"], Has.Some.EndsWith(".flamegraph.html"), "a test with enough samples keeps its page");
-        var files = Directory.GetFiles(run.ResultsDirectory, "*", SearchOption.AllDirectories);
-        Assert.That(files.Where(f => f.Contains("Z_short", StringComparison.Ordinal)), Is.Empty, "no files for them either");
-
-        string summary = files.First(f => f.EndsWith("perftestkit-summary.json", StringComparison.Ordinal) && !f.Contains("/In/", StringComparison.Ordinal));
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(summary));
-        var rows = doc.RootElement.GetProperty("tests").EnumerateArray().ToList();
-        Assert.That(rows, Has.Count.EqualTo(5), "every test has its row");
-        foreach (var row in rows.Where(r => r.GetProperty("name").GetString()!.StartsWith("Z_short", StringComparison.Ordinal)))
+        Assert.That(trx.TestAttachments, Has.Count.EqualTo(302), "every test ran");
+        Assert.That(trx.TestAttachments.Values.SelectMany(a => a), Is.Empty, "no TRX attachments by default");
+        var folder = RunFolder.LoadSingle(run.ResultsDirectory);
+        Assert.That(folder.Rows, Has.Count.EqualTo(302), "every test has its row");
+        var shortRows = folder.Rows.Where(r => r.Name.Contains("Z_short", StringComparison.Ordinal)).ToList();
+        Assert.That(shortRows, Has.Count.EqualTo(300));
+        foreach (var row in shortRows.Where(r => r.Samples < 10))
         {
-            Assert.That(row.GetProperty("samples").GetInt32(), Is.LessThan(10));
-            Assert.That(row.GetProperty("flameGraph").ValueKind, Is.EqualTo(JsonValueKind.Null));
-            Assert.That(row.GetProperty("note").GetString(), Does.StartWith("no samples: shorter than one sampling period at 999 Hz").Or.Contain("fewer than the 10"));
+            Assert.That(row.Files, Is.Empty, row.Name);
+            Assert.That(row.Note, Does.StartWith("no samples: shorter than one sampling period at 999 Hz").Or.Contain("fewer than the 10"), row.Name);
         }
-        var alpha = rows.Single(r => r.GetProperty("name").GetString() == "Uses_alpha");
-        Assert.That(alpha.GetProperty("note").ValueKind, Is.EqualTo(JsonValueKind.Null));
-        Assert.That(alpha.GetProperty("flameGraph").GetString(), Does.EndWith(".flamegraph.html"));
+        Assert.That(shortRows.Count(r => r.Samples < 10), Is.GreaterThan(290), "nearly all of them are too short for a page");
+        var files = Directory.GetFiles(folder.Directory, "*", SearchOption.AllDirectories);
+        Assert.That(files.Where(f => f.Contains("Z_short", StringComparison.Ordinal)).Count(), Is.LessThanOrEqualTo(2 * shortRows.Count(r => r.Samples >= 10)),
+            "files only for short tests that had enough samples");
+        AssertPerTestFiles(folder.TestFiles.Where(t => t.Key.Contains("Uses_", StringComparison.Ordinal)).ToDictionary(t => t.Key, t => t.Value));
+        string index = File.ReadAllText(folder.File("index.html"));
+        Assert.That(index, Does.Contain("shorter than one sampling period"));
     }
 
     [Test]
@@ -86,7 +105,7 @@ public class EndToEndTests
         string stepSummary = Path.Combine(project, "step-summary.md");
         var run = SampleTestProjects.DotnetTest(project, Array.Empty<string>(), new Dictionary<string, string> { ["GITHUB_STEP_SUMMARY"] = stepSummary });
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
-        AssertPerTestAttachments(TrxReport.Load(run.ResultsDirectory));
+        AssertPerTestFiles(RunFolder.LoadSingle(run.ResultsDirectory).TestFiles);
         Assert.That(run.Output, Does.Contain("PerfTestKit: 2 tests profiled").And.Contain("index: ").And.Contain("HotTests::HotAlpha(int32)"));
         // Each test's line names its own hot method as its hottest frame (found when the index is written).
         foreach (var (test, hot) in new[] { ("Uses_alpha", "HotTests::HotAlpha(int32)"), ("Uses_beta", "HotTests::HotBeta(int32)") })
@@ -116,19 +135,19 @@ public class EndToEndTests
         Assert.That(trx.SessionAttachments, Is.Empty);
     }
 
-    private static (SampleTestProjects.RunResult, TrxReport) RunCollect(string name, string framework)
+    private static (SampleTestProjects.RunResult, TrxReport) RunCollect(string name, string framework, params string[] extraArgs)
     {
         string project = SampleTestProjects.Create(name, framework, perfProfileProperty: false);
-        var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile" });
+        var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile" }.Concat(extraArgs));
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
         return (run, TrxReport.Load(run.ResultsDirectory));
     }
 
     /// <summary>Each test has both files, and its flame graph names its own hot method and not the other test's.</summary>
-    private static void AssertPerTestAttachments(TrxReport trx)
+    private static void AssertPerTestFiles(Dictionary<string, List<string>> testFiles)
     {
-        Assert.That(trx.TestAttachments.Keys.Select(k => k.Split('.').Last()), Is.EquivalentTo(new[] { "Uses_alpha", "Uses_beta" }));
-        foreach (var (test, files) in trx.TestAttachments)
+        Assert.That(testFiles.Keys.Select(k => k.Split('.').Last()), Is.EquivalentTo(new[] { "Uses_alpha", "Uses_beta" }));
+        foreach (var (test, files) in testFiles)
         {
             Assert.That(files.Select(f => Path.GetExtension(f)), Is.EquivalentTo(new[] { ".html", ".json" }), test);
             foreach (var file in files) Assert.That(File.Exists(file), Is.True, file);

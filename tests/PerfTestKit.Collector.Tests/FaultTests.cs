@@ -14,8 +14,8 @@ public class FaultTests
         var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile" });
         Assert.That(run.ExitCode, Is.Not.EqualTo(0), "the crash fails the run, as without profiling");
         Assert.That(run.Output, Does.Contain("crash").IgnoreCase.Or.Contain("aborted").IgnoreCase);
-        // VSTest drops the crashed run's results from the TRX (NUnit had not reported them yet), but the files the
-        // collector attached for the tests it saw end are there, and the session's index lists them.
+        // VSTest drops the crashed run's results from the TRX (NUnit had not reported them yet), but the files of the
+        // tests the host reported ended are there, and the run's index lists them.
         var flameGraphs = Directory.GetFiles(run.ResultsDirectory, "*.flamegraph.html", SearchOption.AllDirectories)
             .Where(f => !f.Contains("/In/", StringComparison.Ordinal)).ToList();
         Assert.That(flameGraphs, Is.Not.Empty, "the tests that finished before the crash keep their profiles");
@@ -24,7 +24,7 @@ public class FaultTests
             string mine = file.Contains("Uses_alpha", StringComparison.Ordinal) ? "HotTests::HotAlpha(int32)" : "HotTests::HotBeta(int32)";
             Assert.That(TrxReport.FlameGraphFrames(file), Does.Contain(mine), file);
         }
-        string index = Directory.GetFiles(run.ResultsDirectory, "index.html", SearchOption.AllDirectories).Single(f => !f.Contains("/In/", StringComparison.Ordinal));
+        string index = RunFolder.LoadSingle(run.ResultsDirectory).File("index.html");
         Assert.That(File.ReadAllText(index), Does.Contain(Path.GetFileName(flameGraphs[0])));
         Assert.That(WaitUntil(() => PerfProcesses().Except(before).Count() == 0, TimeSpan.FromSeconds(60)), Is.True, "perf stopped");
     }
@@ -91,9 +91,9 @@ public class FaultTests
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
         var trxFiles = Directory.GetFiles(run.ResultsDirectory, "*.trx");
         Assert.That(trxFiles, Has.Length.EqualTo(2), "one TRX per project");
-        var indexes = Directory.GetFiles(run.ResultsDirectory, "index.html", SearchOption.AllDirectories).Where(f => !f.Contains("/In/", StringComparison.Ordinal)).ToList();
-        Assert.That(indexes, Has.Count.EqualTo(2), "one index per project, in its own folder");
-        Assert.That(indexes.Select(Path.GetDirectoryName).Distinct().Count(), Is.EqualTo(2));
+        var folders = RunFolder.LoadAll(run.ResultsDirectory);
+        Assert.That(folders, Has.Count.EqualTo(2), "one run folder per project");
+        Assert.That(folders.Select(f => f.Rows.Count), Is.EqualTo(new[] { 2, 2 }), "each with its project's two tests");
         var flameGraphs = Directory.GetFiles(run.ResultsDirectory, "*.flamegraph.html", SearchOption.AllDirectories).Where(f => !f.Contains("/In/", StringComparison.Ordinal)).ToList();
         Assert.That(flameGraphs, Has.Count.EqualTo(4), "two tests in each project");
         AssertEachTestHasItsOwnHotMethod(flameGraphs);

@@ -96,6 +96,23 @@ internal static class SampleTestProjects
         return dir;
     }
 
+    /// <summary>
+    /// <paramref name="count"/> cases of one test method (Z_short) that each do far less than a sampling period of work,
+    /// for <paramref name="framework"/>'s test class.
+    /// </summary>
+    public static string ShortTests(string framework, int count)
+    {
+        var cases = Enumerable.Range(1, count);
+        return framework switch
+        {
+            "nunit" or "nunit-mtp" => string.Concat(cases.Select(n => $"[NUnit.Framework.TestCase({n})] ")) +
+                "public void Z_short(int n) => NUnit.Framework.Assert.That(n.ToString(System.Globalization.CultureInfo.InvariantCulture), NUnit.Framework.Is.Not.Empty);",
+            "xunit" => "[Xunit.Theory] " + string.Concat(cases.Select(n => $"[Xunit.InlineData({n})] ")) +
+                "public void Z_short(int n) => Xunit.Assert.NotEmpty(n.ToString(System.Globalization.CultureInfo.InvariantCulture));",
+            _ => throw new ArgumentException($"no short tests for {framework}", nameof(framework)),
+        };
+    }
+
     public sealed record RunResult(int ExitCode, string Output, string ResultsDirectory);
 
     /// <summary>`dotnet test` in a project folder, with a TRX logger and its own results folder.</summary>

@@ -81,6 +81,47 @@ public class IndexPageTests
         Assert.That(watched.Problems, Is.Empty);
     }
 
+    /// <summary>
+    /// A large suite's index: 5,000 rows sort and filter correctly; how long each takes in the page (until the next
+    /// frame) is printed, a figure for the README, not a pass mark.
+    /// </summary>
+    [Test]
+    public async Task Five_thousand_rows_sort_and_filter_and_the_time_each_takes_is_printed()
+    {
+        string root = Path.Combine(BrowserFixture.OutputDirectory, "index-large");
+        Directory.CreateDirectory(root);
+        var entries = Enumerable.Range(0, 5000).Select(i => new TestIndexEntry($"Case_{i:D4}", $"Suite.Class{i % 97}.Case_{i:D4}", i % 50 == 0 ? "Failed" : "Passed",
+            (i * 7919) % 5000 / 10.0, (i * 7919) % 5000 / 10, new[] { new HotFrame($"Hot{i % 13}", "App", 1, 50) },
+            i % 10 == 0 ? $"tests/Case_{i:D4}.flamegraph.html" : null, null, i % 10 == 0 ? null : "no samples: shorter than one sampling period at 999 Hz")).ToList();
+        var index = new RunIndex("Large run", "perf record -p 1", "host", "cpu-clock", 999, 5000, 0, DateTimeOffset.UtcNow, 60,
+            Array.Empty<string>(), null, entries);
+        string path = Path.Combine(root, "index.html");
+        using (var stream = File.Create(path)) RunIndexWriter.WriteHtml(index, stream);
+
+        var watched = await BrowserFixture.OpenAsync(path);
+        var page = watched.Page;
+        Assert.That(await page.Locator("tr.test-row").CountAsync(), Is.EqualTo(5000));
+        // Milliseconds from the event to the next frame the page can draw.
+        const string timed = """
+            async (action) => {
+              const start = performance.now();
+              if (action === 'sort') document.querySelector('th[data-sort="name"]').click();
+              else { const f = document.getElementById('filter'); f.value = 'Class7.'; f.dispatchEvent(new Event('input')); }
+              await new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+              return performance.now() - start;
+            }
+            """;
+        double sortMs = await page.EvaluateAsync<double>(timed, "sort");
+        var first = await page.Locator("tr.test-row").First.GetAttributeAsync("data-name");
+        Assert.That(first, Is.EqualTo("Suite.Class0.Case_0000"), "sorted by name");
+        double filterMs = await page.EvaluateAsync<double>(timed, "filter");
+        int expected = entries.Count(e => e.FullName.Contains("Class7.", StringComparison.OrdinalIgnoreCase));
+        Assert.That(await page.Locator("tr.test-row:visible").CountAsync(), Is.EqualTo(expected));
+        Assert.That(await page.TextContentAsync("#filter-info"), Is.EqualTo($"{expected} of 5,000 tests"));
+        TestContext.Out.WriteLine($"5,000-row index in headless Chromium: sort by name {sortMs:F0} ms, filter {filterMs:F0} ms (to the next frame)");
+        Assert.That(watched.Problems, Is.Empty);
+    }
+
     private static async Task<List<string>> RowOrder(WatchedPage watched)
     {
         var rows = watched.Page.Locator("tr.test-row:visible");

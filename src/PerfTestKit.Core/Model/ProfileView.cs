@@ -1,3 +1,4 @@
+using PerfTestKit.Symbols;
 using System.Runtime.CompilerServices;
 
 namespace PerfTestKit.Model;
@@ -78,7 +79,14 @@ public sealed class ProfileView
     /// <summary>Frames by self samples (the leaf), with total samples counted once per sample even under recursion.</summary>
     // Optimized at first use (see CallTree.Build).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public List<FrameCost> TopFrames(int count)
+    public List<FrameCost> TopFrames(int count) => TopFrames(count, countAt: null);
+
+    /// <summary>
+    /// As <see cref="TopFrames(int)"/>, but each stack's samples count as "self" for the first frame from the leaf that
+    /// <paramref name="countAt"/> accepts (the leaf when none does): e.g. a test's own code rather than the runtime's
+    /// helper it called.
+    /// </summary>
+    public List<FrameCost> TopFrames(int count, Func<FrameInfo, bool>? countAt)
     {
         var self = new Dictionary<int, int>();
         var total = new Dictionary<int, int>();
@@ -87,6 +95,15 @@ public sealed class ProfileView
         {
             if (stack < 0) continue;
             int leaf = Profile.Stacks.Frame(stack);
+            if (countAt is not null)
+            {
+                for (int s = stack; s >= 0; s = Profile.Stacks.Parent(s))
+                {
+                    if (!countAt(Profile.Frames[Profile.Stacks.Frame(s)])) continue;
+                    leaf = Profile.Stacks.Frame(s);
+                    break;
+                }
+            }
             self[leaf] = self.GetValueOrDefault(leaf) + samples;
             seen.Clear();
             for (int s = stack; s >= 0; s = Profile.Stacks.Parent(s))

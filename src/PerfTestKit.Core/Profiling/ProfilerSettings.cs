@@ -29,8 +29,16 @@ public sealed record ProfilerSettings
     /// <summary>10 samples: 10 ms of CPU at 999 Hz, about the least a flame graph says anything with.</summary>
     public const int DefaultMinSamples = 10;
 
+    /// <summary>
+    /// Under VSTest, attach each test's files to its result in the TRX. VSTest attaches only files sent inside a
+    /// test's end, which makes the test host wait on the collector process for every test (about a millisecond each,
+    /// before any work of ours): off by default, when each test's start and end are taken inside the host instead and
+    /// its files are written beside the run's index, off the host's path.
+    /// </summary>
+    public bool AttachToResults { get; init; }
+
     /// <summary>Setting names, as written in runsettings (case-insensitive) and, prefixed with PerfProfile, in MSBuild.</summary>
-    public static readonly IReadOnlyList<string> Names = new[] { "Frequency", "Event", "PerfPath", "Formats", "KeepPerfData", "MinSamples" };
+    public static readonly IReadOnlyList<string> Names = new[] { "Frequency", "Event", "PerfPath", "Formats", "KeepPerfData", "MinSamples", "AttachToResults" };
 
     /// <summary>Parses name/value pairs; unknown names and bad values come back in <paramref name="errors"/>.</summary>
     public static ProfilerSettings Parse(IEnumerable<KeyValuePair<string, string>> values, out List<string> errors)
@@ -70,6 +78,10 @@ public sealed record ProfilerSettings
                     if (int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int min) && min >= 0)
                         settings = settings with { MinSamples = min };
                     else errors.Add($"MinSamples: '{value}' is not a whole number of samples, 0 or more");
+                    break;
+                case "attachtoresults":
+                    if (bool.TryParse(value, out bool attach)) settings = settings with { AttachToResults = attach };
+                    else errors.Add($"AttachToResults: '{value}' is not true or false");
                     break;
                 default:
                     errors.Add($"{name}: unknown setting (known: {string.Join(", ", Names)})");

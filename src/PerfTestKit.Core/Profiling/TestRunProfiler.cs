@@ -122,14 +122,14 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// <summary>
     /// Brings the test's samples in (flushing perf), finds when the test method ran, and writes its files into their
     /// own folder. <paramref name="reported"/> carries the front end's times, which only bound the search: the
-    /// end must be at or after the test's real end.
+    /// end must be at or after the test's real end. <paramref name="hostWaits"/>: the test host is blocked until
+    /// this returns (VSTest's TestCaseEnd), so it runs ahead of other work; otherwise it runs as background work.
     /// </summary>
-    public TestArtifacts EndTest(TestCaseWindow reported)
+    public TestArtifacts EndTest(TestCaseWindow reported, bool hostWaits = true)
     {
         try
         {
-            // The test host waits for this: run it ahead of the host's background work and the collector's own.
-            using var raised = ThreadNice.Set(ThreadNice.HostWaitsForIt);
+            using var raised = hostWaits ? ThreadNice.Set(ThreadNice.HostWaitsForIt) : default;
             lock (_gate) return EndTestLocked(reported);
         }
         finally
@@ -284,7 +284,11 @@ public sealed class TestRunProfiler : IAsyncDisposable
             : "no sample held the test method";
     }
 
-    private static IReadOnlyList<HotFrame> Hottest(Profile profile, ProfileView view) => view.TopFrames(HottestFrames)
+    /// <summary>
+    /// The frames the index names as a test's hottest: each sample counts for its nearest .NET frame, the code a
+    /// user can change (a sample in the runtime, the JIT or the kernel counts for the method that called into it).
+    /// </summary>
+    private static IReadOnlyList<HotFrame> Hottest(Profile profile, ProfileView view) => view.TopFrames(HottestFrames, f => f.Kind == FrameKind.Managed)
         .Select(c => new HotFrame(FoldedStacksWriter.FrameText(profile.Frames[c.Frame]), profile.Frames[c.Frame].Module, c.Self,
             view.SampleCount == 0 ? 0 : 100.0 * c.Self / view.SampleCount))
         .ToList();
@@ -325,10 +329,11 @@ public sealed class TestRunProfiler : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops perf, reads the rest and writes the run's files. <paramref name="linkToTestFile"/> gives the link the
-    /// index uses for a test's file, from the test and the file's path (front ends place attachments differently).
+    /// Stops perf, reads the rest and writes the run's files. <paramref name="link"/> gives the link the index uses
+    /// for a file, from the test it belongs to (null for the run's own files) and the file's path: front ends place
+    /// attachments differently.
     /// </summary>
-    public async Task<RunArtifacts> FinishAsync(Func<TestCaseWindow, string, string> linkToTestFile, string title)
+    public async Task<RunArtifacts> FinishAsync(Func<TestCaseWindow?, string, string> link, string title)
     {
         var clock = Stopwatch.StartNew();
         await StopFollowingAsync().ConfigureAwait(false);
@@ -360,7 +365,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         }
         double geckoAt = clock.Elapsed.TotalMilliseconds;
 
-        var index = BuildIndex(profile, view, title, linkToTestFile, Path.GetFileName(geckoPath));
+        var index = BuildIndex(profile, view, title, link, link(null, geckoPath));
         string indexPath = Path.Combine(runDirectory, "index.html");
         await using (var html = File.Create(indexPath))
         {
@@ -389,7 +394,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         await _recording.DisposeAsync().ConfigureAwait(false);
     }
 
-    private RunIndex BuildIndex(Profile profile, ProfileView view, string title, Func<TestCaseWindow, string, string> link, string runProfile)
+    private RunIndex BuildIndex(Profile profile, ProfileView view, string title, Func<TestCaseWindow?, string, string> link, string runProfile)
     {
         var warnings = _warnings.Concat(profile.Warnings).ToList();
         if (profile.LostEvents + profile.LostSamples > 0)

@@ -25,9 +25,11 @@ public class CompatibilityTests
         Assert.That(profile.Events.Single().SampleFormat.HasFlag(SampleFormat.StackUser), Is.True);
         Assert.That(profile.SampleCount, Is.EqualTo(PerfScriptOracle.SampleCount(data)));
         Assert.That(profile.Warnings, Is.Empty);
-        // The leaf is named from the call chain's first user entry even though the user stack is not unwound.
-        var top = profile.All().TopFrames(2).Select(c => profile.Frames[c.Frame].Name);
-        Assert.That(top, Is.EquivalentTo(new[] { "leaf_add", "leaf_mul" }));
+        // The leaf is named from the call chain's first user entry even though the user stack is not unwound. The two
+        // leaves burn most of the CPU; the vDSO's clock reads come next, and on a busy machine (where a CPU-time clock
+        // read waits longer in the kernel) they once outweighed leaf_mul: the leaves are among the top three.
+        var top = profile.All().TopFrames(3).Select(c => profile.Frames[c.Frame].Name).ToList();
+        Assert.That(top, Is.SupersetOf(new[] { "leaf_add", "leaf_mul" }), string.Join(", ", top));
     }
 
     [Test]

@@ -57,6 +57,41 @@ public class DotNetSymbolizationTests
             "Array.Sort in FormatAndSort runs through ReadyToRun code");
     }
 
+    /// <summary>
+    /// The index's hottest frames count each sample at its nearest .NET frame, so that time in the runtime, the JIT
+    /// or the kernel shows as the method that called into it: counted here sample by sample, the same figures.
+    /// </summary>
+    [Test]
+    public void Counting_samples_at_their_nearest_managed_frame_gives_each_method_the_runtime_time_it_caused()
+    {
+        var profile = Recording.Value;
+        var expected = new Dictionary<int, int>();
+        int withManaged = 0;
+        for (int i = 0; i < profile.SampleCount; i++)
+        {
+            int stack = profile.SampleStack(i);
+            if (stack < 0) continue;
+            int at = profile.Stacks.Frame(stack);
+            for (int s = stack; s >= 0; s = profile.Stacks.Parent(s))
+            {
+                if (profile.Frames[profile.Stacks.Frame(s)].Kind != FrameKind.Managed) continue;
+                at = profile.Stacks.Frame(s);
+                withManaged++;
+                break;
+            }
+            expected[at] = expected.GetValueOrDefault(at) + 1;
+        }
+        var top = profile.All().TopFrames(10, f => f.Kind == FrameKind.Managed);
+        Assert.That(top.Select(c => (c.Frame, c.Self)), Is.EqualTo(expected.OrderByDescending(p => p.Value).ThenBy(p => profile.Frames[p.Key].Name, StringComparer.Ordinal)
+            .Take(10).Select(p => (p.Key, p.Value))));
+        Assert.That(withManaged, Is.GreaterThan(profile.SampleCount * 9 / 10), "nearly every sample of a .NET program has a .NET frame");
+        Assert.That(profile.Frames[top[0].Frame].Name, Is.EqualTo("HotLoop.Burner::SpinPrimes(int32)"));
+        // What stays unmanaged is time with no .NET frame on its stack at all (the JIT compiling, for one).
+        Assert.That(top.Count(c => profile.Frames[c.Frame].Kind == FrameKind.Managed), Is.GreaterThanOrEqualTo(7), string.Join(", ", top.Select(c => profile.Frames[c.Frame].Location)));
+        // Not the plain self count: some runtime or kernel time went to the method that caused it.
+        Assert.That(top.Sum(c => c.Self), Is.GreaterThan(profile.All().TopFrames(10).Where(c => profile.Frames[c.Frame].Kind == FrameKind.Managed).Sum(c => c.Self)));
+    }
+
     /// <summary>Samples in which each frame appears (once per sample).</summary>
     private static Dictionary<int, int> FramesOnStacks(Profile profile)
     {

@@ -1,0 +1,79 @@
+using Microsoft.VisualStudio.TestPlatform.ObjectModel;
+using Microsoft.VisualStudio.TestPlatform.ObjectModel.DataCollection;
+using Microsoft.VisualStudio.TestPlatform.ObjectModel.DataCollector.InProcDataCollector;
+using Microsoft.VisualStudio.TestPlatform.ObjectModel.InProcDataCollector;
+using PerfTestKit.Profiling;
+
+namespace PerfTestKit.Collector.InProcess;
+
+/// <summary>
+/// Inside the VSTest test host: stamps each test's start and end on CLOCK_MONOTONIC as the adapter reports them and
+/// appends the end to the log the PerfProfile collector follows (its path comes in the host's environment). VSTest
+/// calls in-process collectors directly, so a test costs the host one small write, not a round trip to the collector
+/// process. Off when the host has no log to write (profiling is off). It never throws into the host.
+/// </summary>
+public sealed class TestEventWriter : InProcDataCollection
+{
+    private readonly Dictionary<Guid, ulong> _starts = new();
+    private readonly object _gate = new();
+    private FileStream? _log;
+
+    public void Initialize(IDataCollectionSink dataCollectionSink)
+    {
+    }
+
+    public void TestSessionStart(TestSessionStartArgs testSessionStartArgs)
+    {
+        string? path = Environment.GetEnvironmentVariable(TestEventLog.FileVariable);
+        if (string.IsNullOrEmpty(path)) return;
+        try
+        {
+            lock (_gate) _log = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The collector says that no test's end came; the tests run as usual.
+        }
+    }
+
+    public void TestCaseStart(TestCaseStartArgs testCaseStartArgs)
+    {
+        ulong now = TestEventLog.MonotonicNow();
+        if (_log is null || testCaseStartArgs.TestCase is not { } test) return;
+        lock (_gate) _starts[test.Id] = now;
+    }
+
+    public void TestCaseEnd(TestCaseEndArgs testCaseEndArgs)
+    {
+        ulong now = TestEventLog.MonotonicNow();
+        if (_log is null || testCaseEndArgs.DataCollectionContext?.TestCase is not { } test) return;
+        lock (_gate)
+        {
+            if (!_starts.Remove(test.Id, out ulong start)) return;
+            Append(TestEventLog.Line(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, testCaseEndArgs.TestOutcome.ToString(), start, now));
+        }
+    }
+
+    public void TestSessionEnd(TestSessionEndArgs testSessionEndArgs)
+    {
+        lock (_gate)
+        {
+            Append(TestEventLog.FinishedLine);
+            _log?.Dispose();
+            _log = null;
+        }
+    }
+
+    private void Append(byte[] line)
+    {
+        try
+        {
+            _log?.Write(line);
+            _log?.Flush();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            _log = null;
+        }
+    }
+}

@@ -1,0 +1,43 @@
+using System.Text;
+using System.Text.Json;
+
+namespace PerfTestKit.Profiling;
+
+/// <summary>
+/// How the test host tells the profiler, in another process, that a test ended: one JSON object per line appended
+/// to a file the profiler follows. A line "{"finished":true}" closes the session. A file, not a pipe: the host never
+/// blocks on a reader that is busy writing profiles. Written by the host side of every front end (an MTP data
+/// consumer, a VSTest in-process data collector); this file depends on nothing else in Core, so that the VSTest one
+/// compiles it in and loads no assembly of ours into the test host.
+/// </summary>
+public static class TestEventLog
+{
+    /// <summary>The log's path, in the host's environment.</summary>
+    public const string FileVariable = "PERFTESTKIT_TEST_EVENTS";
+
+    /// <summary>The file the profiler creates once perf records (or it gave up), in the host's environment.</summary>
+    public const string ReadyFileVariable = "PERFTESTKIT_READY_FILE";
+
+    public static byte[] Line(string id, string name, string fullName, string outcome, ulong startNs, ulong endNs)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("id", id);
+            json.WriteString("name", name);
+            json.WriteString("fullName", fullName);
+            json.WriteString("outcome", outcome);
+            json.WriteNumber("startNs", startNs);
+            json.WriteNumber("endNs", endNs);
+            json.WriteEndObject();
+        }
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
+    public static readonly byte[] FinishedLine = Encoding.UTF8.GetBytes("{\"finished\":true}\n");
+
+    /// <summary>CLOCK_MONOTONIC in nanoseconds, the clock of `perf record -k mono` (Stopwatch uses it on Linux).</summary>
+    public static ulong MonotonicNow() => (ulong)(System.Diagnostics.Stopwatch.GetTimestamp() * (1e9 / System.Diagnostics.Stopwatch.Frequency));
+}

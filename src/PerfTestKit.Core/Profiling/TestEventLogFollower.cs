@@ -1,0 +1,69 @@
+using System.Text.Json;
+
+namespace PerfTestKit.Profiling;
+
+/// <summary>Reads the lines appended to a <see cref="TestEventLog"/> file so far; a line still being written waits for its end.</summary>
+public sealed class TestEventLogFollower : IDisposable
+{
+    private readonly string _path;
+    private FileStream? _stream;
+    private byte[] _pending = new byte[64 * 1024];
+    private int _pendingLength;
+
+    public TestEventLogFollower(string path) => _path = path;
+
+    /// <summary>Whether the session's end was read.</summary>
+    public bool Finished { get; private set; }
+
+    /// <summary>How many tests' ends were read in all.</summary>
+    public int TestsRead { get; private set; }
+
+    /// <summary>Tests that ended since the last call.</summary>
+    public List<TestCaseWindow> ReadNew()
+    {
+        var tests = new List<TestCaseWindow>();
+        if (_stream is null)
+        {
+            if (!File.Exists(_path)) return tests;
+            _stream = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        }
+        while (true)
+        {
+            if (_pendingLength == _pending.Length) Array.Resize(ref _pending, _pending.Length * 2);
+            int read = _stream.Read(_pending, _pendingLength, _pending.Length - _pendingLength);
+            if (read == 0) break;
+            _pendingLength += read;
+        }
+        int start = 0;
+        for (int newline; (newline = Array.IndexOf(_pending, (byte)'\n', start, _pendingLength - start)) >= 0; start = newline + 1)
+        {
+            var line = _pending.AsSpan(start, newline - start);
+            if (line.IsEmpty) continue;
+            var test = Parse(line);
+            if (test is null) Finished = true;
+            else tests.Add(test);
+        }
+        Buffer.BlockCopy(_pending, start, _pending, 0, _pendingLength - start);
+        _pendingLength -= start;
+        TestsRead += tests.Count;
+        return tests;
+    }
+
+    /// <summary>A test's end, or null for the session's end.</summary>
+    internal static TestCaseWindow? Parse(ReadOnlySpan<byte> line)
+    {
+        var reader = new Utf8JsonReader(line);
+        using var doc = JsonDocument.ParseValue(ref reader);
+        var root = doc.RootElement;
+        if (root.TryGetProperty("finished", out _)) return null;
+        return new TestCaseWindow(
+            root.GetProperty("id").GetString() ?? "",
+            root.GetProperty("name").GetString() ?? "",
+            root.GetProperty("fullName").GetString() ?? "",
+            root.GetProperty("outcome").GetString() ?? "",
+            root.GetProperty("startNs").GetUInt64(),
+            root.GetProperty("endNs").GetUInt64());
+    }
+
+    public void Dispose() => _stream?.Dispose();
+}
