@@ -25,10 +25,9 @@ public sealed class TestRunProfiler : IAsyncDisposable
     private readonly HashSet<string> _usedNames = new(StringComparer.Ordinal);
     private readonly DateTimeOffset _started = DateTimeOffset.UtcNow;
     private readonly List<double> _endTestMilliseconds = new();
-    private readonly Queue<ulong> _recentStarts = new();
     private readonly ulong _recordingStartNs;
-    private (ulong Start, ulong End)? _lastWindow;
-    private bool _sawParallelTests;
+    private readonly TestWindowSearch _search;
+    private bool _warnedParallel;
 
     // The recording is read by the test-end path and by a follower between tests; one at a time.
     private readonly object _gate = new();
@@ -50,9 +49,6 @@ public sealed class TestRunProfiler : IAsyncDisposable
     private static PerfRecordOptions RecordOptions(ProfilerSettings settings) =>
         new() { PerfPath = settings.PerfPath, Frequency = settings.Frequency, Event = settings.Event };
 
-    /// <summary>How many recent tests' starts bound the search for the next one (tests may overlap when run in parallel).</summary>
-    private const int SearchBack = 8;
-
     private TestRunProfiler(ProfilerSettings settings, LiveRecording recording, string workDirectory, string outputDirectory, int pid, ulong recordingStartNs)
     {
         _settings = settings;
@@ -61,6 +57,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         _outputDirectory = outputDirectory;
         _pid = pid;
         _recordingStartNs = recordingStartNs;
+        _search = new TestWindowSearch(pid, recordingStartNs);
     }
 
     /// <summary>The tests profiled so far and their files (after <see cref="FinishAsync"/>, as its second search left them).</summary>
@@ -199,7 +196,12 @@ public sealed class TestRunProfiler : IAsyncDisposable
         }
         double caughtUp = clock.Elapsed.TotalMilliseconds;
         var profile = _recording.Profile;
-        var (test, view, searchFrom) = Locate(reported, profile);
+        var (test, view, searchFrom) = _search.Next(reported, profile);
+        if (_search.SawParallelTests && !_warnedParallel)
+        {
+            _warnedParallel = true;
+            _warnings.Add("tests ran in parallel in one test host: each test's profile keeps only the threads that ran its method");
+        }
         double located = clock.Elapsed.TotalMilliseconds;
         string name = UniqueName(ArtifactFileName.From(test.FullName));
         var files = HasEnoughSamples(view) ? WriteTestFiles(view, TestDirectory(name), name, test) : Array.Empty<string>();
@@ -211,38 +213,6 @@ public sealed class TestRunProfiler : IAsyncDisposable
             $"(catch-up {caughtUp:F1}, locate {located - caughtUp:F1}, write {written - located:F1}, GC pause {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F1}, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
         return artifacts;
     }
-
-    /// <summary>
-    /// The test's window: first to last sample with its method on the stack. Where windows overlap (tests run in
-    /// parallel in one host), the view keeps only the threads that ran the test.
-    /// </summary>
-    private (TestCaseWindow Test, ProfileView View, ulong SearchFrom) Locate(TestCaseWindow reported, Profile profile)
-    {
-        // Tests in one host usually run one after another: search after the previous test's end. Once tests were
-        // seen to overlap, search back over the last few tests' starts instead.
-        ulong from = !_sawParallelTests && _lastWindow is { } previous ? previous.End + 1
-            : _recentStarts.Count == 0 ? _recordingStartNs : _recentStarts.Min();
-        var located = new TestMethodLocator(profile, reported.FullName).Locate(from, reported.EndNs, _pid);
-        if (located is not { } window)
-        {
-            var empty = reported with { StartNs = reported.EndNs, EndNs = reported.EndNs };
-            return (empty, profile.Select(new SampleFilter { FromNs = 1, ToNs = 0 }), from);
-        }
-        _recentStarts.Enqueue(window.StartNs);
-        if (_recentStarts.Count > SearchBack) _recentStarts.Dequeue();
-        bool overlaps = _lastWindow is { } last && window.StartNs <= last.End && window.EndNs >= last.Start;
-        _lastWindow = (window.StartNs, window.EndNs);
-        if (overlaps && !_sawParallelTests)
-        {
-            _sawParallelTests = true;
-            _warnings.Add("tests ran in parallel in one test host: each test's profile keeps only the threads that ran its method");
-        }
-        return (reported with { StartNs = window.StartNs, EndNs = window.EndNs }, SelectWindow(profile, window), from);
-    }
-
-    /// <summary>The samples of a located test: its window in this host, and only its threads once tests ran in parallel.</summary>
-    private ProfileView SelectWindow(Profile profile, (ulong StartNs, ulong EndNs, IReadOnlySet<int> Tids) window) =>
-        profile.Select(new SampleFilter { FromNs = window.StartNs, ToNs = window.EndNs, Pid = _pid, Tids = _sawParallelTests ? window.Tids : null });
 
     private string TestDirectory(string name) => Path.Combine(_outputDirectory, "tests", name);
 
@@ -257,9 +227,8 @@ public sealed class TestRunProfiler : IAsyncDisposable
         {
             var entry = _tests[i];
             if (entry.Artifacts.Samples > 0) continue;
-            if (new TestMethodLocator(profile, entry.Reported.FullName).Locate(entry.SearchFrom, entry.Reported.EndNs, _pid) is not { } window) continue;
-            var view = SelectWindow(profile, window);
-            var test = entry.Reported with { StartNs = window.StartNs, EndNs = window.EndNs };
+            if (_search.Again(entry.Reported, entry.SearchFrom, profile) is not { } located) continue;
+            var (test, view) = (located.Test, located.View);
             var files = HasEnoughSamples(view) ? WriteTestFiles(view, TestDirectory(entry.Name), entry.Name, test) : Array.Empty<string>();
             _tests[i] = entry with { Test = test, Artifacts = new TestArtifacts(files, view.SampleCount), View = view };
             ProfilerTrace.Write(() => $"second search {test.FullName}: {view.SampleCount} samples");
