@@ -29,21 +29,15 @@ public class EndToEndTests
     }
 
     [Test]
-    public void The_run_folder_holds_the_index_and_a_run_profile_with_one_marker_per_test_and_the_session_has_the_index()
+    public void The_run_folder_holds_the_index_and_a_run_profile_with_one_marker_per_test_and_VSTest_is_sent_nothing()
     {
         var (run, trx) = NUnitCollect.Value;
         var folder = RunFolder.LoadSingle(run.ResultsDirectory);
         foreach (var name in new[] { "index.html", "run.gecko.json", "stacks.folded", "perftestkit-summary.json" }) Assert.That(File.Exists(folder.File(name)), Is.True, name);
-        // The session's copy of the index (in VSTest's own folder beside the run folder) links to the same files.
-        string sessionIndex = trx.SessionAttachments.Single(f => Path.GetFileName(f) == "index.html");
-        string copy = Directory.GetFiles(run.ResultsDirectory, "index.html", SearchOption.AllDirectories)
-            .Single(f => !f.Contains("/In/", StringComparison.Ordinal) && Path.GetDirectoryName(f) != folder.Directory);
-        Assert.That(File.ReadAllText(sessionIndex), Is.EqualTo(File.ReadAllText(folder.File("index.html"))));
-        foreach (var file in folder.Rows.SelectMany(r => r.Files))
-        {
-            string link = Path.GetRelativePath(folder.Directory, file);
-            Assert.That(File.Exists(Path.GetFullPath(Path.Combine(Path.GetDirectoryName(copy)!, "..", Path.GetFileName(folder.Directory), link))), Is.True, link);
-        }
+        // Attachments would make dotnet test start a second vstest.console to process them; the build's report says where the index is.
+        Assert.That(trx.SessionAttachments, Is.Empty);
+        Assert.That(run.Output, Does.Contain("index: ").And.Contain(Path.GetFileName(folder.Directory) + "/index.html"), "the build says where the index is");
+        foreach (var file in folder.Rows.SelectMany(r => r.Files)) Assert.That(File.Exists(file), Is.True, file);
 
         using var gecko = JsonDocument.Parse(File.ReadAllBytes(folder.File("run.gecko.json")));
         var markers = gecko.RootElement.GetProperty("threads").EnumerateArray()

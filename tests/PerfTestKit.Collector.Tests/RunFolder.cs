@@ -48,7 +48,7 @@ internal sealed class RunFolder
             t.GetProperty("samples").GetInt32(),
             t.GetProperty("note").GetString(),
             new[] { "flameGraph", "gecko" }.Select(p => t.GetProperty(p).GetString()).OfType<string>()
-                // Links are relative to the index (they lead through the results folder, so they hold from VSTest's copy too).
+                // Links are relative to the index.
                 .Select(link => Path.GetFullPath(Path.Combine(directory, link))).ToList())).ToList();
         return new RunFolder(directory, rows);
     }

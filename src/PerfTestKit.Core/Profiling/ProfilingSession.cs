@@ -212,16 +212,13 @@ public sealed class ProfilingSession : IAsyncDisposable
                 return;
             }
             // In the order the tests started: the search for a test's samples begins where the one before ended.
-            foreach (var test in ended.OrderBy(t => t.StartNs))
+            try
             {
-                try
-                {
-                    profiler.EndTest(test, hostWaits: false);
-                }
-                catch (Exception e)
-                {
-                    Warn($"could not write the profile of {test.FullName}: {e.Message}");
-                }
+                profiler.EndTests(ended.OrderBy(t => t.StartNs).ToList());
+            }
+            catch (Exception e)
+            {
+                Warn($"could not write the profiles of {ended.Count} tests: {e.Message}");
             }
             // After the host was done, one last read took what it wrote before.
             if (log.Finished || hostDone) return;

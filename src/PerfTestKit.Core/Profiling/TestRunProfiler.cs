@@ -184,17 +184,43 @@ public sealed class TestRunProfiler : IAsyncDisposable
         await _follower.ConfigureAwait(false);
     }
 
-    private TestArtifacts EndTestLocked(TestCaseWindow reported)
+    /// <summary>
+    /// Tests that ended while the host went on (read from its log), in the order they started: one flush of perf
+    /// brings in all their samples, then each is located and written as by <see cref="EndTest"/>.
+    /// </summary>
+    public void EndTests(IReadOnlyList<TestCaseWindow> ended)
     {
-        var clock = Stopwatch.StartNew();
-        var pausedBefore = GC.GetTotalPauseDuration();
-        if (!_recording.CatchUp(reported.EndNs) && _warnings.Count == 0)
+        if (ended.Count == 0) return;
+        try
+        {
+            lock (_gate)
+            {
+                CatchUp(ended.Max(t => t.EndNs));
+                foreach (var test in ended) EndTestLocked(test, caughtUp: true);
+            }
+        }
+        finally
+        {
+            _testEnded = true;
+        }
+    }
+
+    private void CatchUp(ulong untilNs)
+    {
+        if (!_recording.CatchUp(untilNs) && _warnings.Count == 0)
         {
             _warnings.Add(_recording.Perf.HasExited
                 ? $"perf stopped during the run: {_recording.Perf.StandardError.Trim()}"
                 : "perf did not answer a flush in time; some tests may lack samples");
         }
-        double caughtUp = clock.Elapsed.TotalMilliseconds;
+    }
+
+    private TestArtifacts EndTestLocked(TestCaseWindow reported, bool caughtUp = false)
+    {
+        var clock = Stopwatch.StartNew();
+        var pausedBefore = GC.GetTotalPauseDuration();
+        if (!caughtUp) CatchUp(reported.EndNs);
+        double caughtUpMs = clock.Elapsed.TotalMilliseconds;
         var profile = _recording.Profile;
         var (test, view, searchFrom) = _search.Next(reported, profile);
         if (_search.SawParallelTests && !_warnedParallel)
@@ -210,7 +236,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         _tests.Add(new ProfiledTest(test, artifacts, view, reported, searchFrom, name));
         _endTestMilliseconds.Add(clock.Elapsed.TotalMilliseconds);
         ProfilerTrace.Write(() => $"end test {test.FullName}: {view.SampleCount} samples, {clock.Elapsed.TotalMilliseconds:F1} ms in all " +
-            $"(catch-up {caughtUp:F1}, locate {located - caughtUp:F1}, write {written - located:F1}, GC pause {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F1}, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
+            $"(catch-up {caughtUpMs:F1}, locate {located - caughtUpMs:F1}, write {written - located:F1}, GC pause {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F1}, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
         return artifacts;
     }
 
