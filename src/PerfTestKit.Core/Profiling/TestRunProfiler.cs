@@ -235,7 +235,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         var artifacts = new TestArtifacts(files, view.SampleCount);
         _tests.Add(new ProfiledTest(test, artifacts, view, reported, searchFrom, name));
         _endTestMilliseconds.Add(clock.Elapsed.TotalMilliseconds);
-        ProfilerTrace.Write(() => $"end test {test.FullName}: {view.SampleCount} samples, {clock.Elapsed.TotalMilliseconds:F1} ms in all " +
+        ProfilerTrace.Write(() => $"end test {test.FullName}: {view.SampleCount} samples (reported {reported.StartNs}-{reported.EndNs}, searched from {searchFrom}, located {test.StartNs}-{test.EndNs}), {clock.Elapsed.TotalMilliseconds:F1} ms in all " +
             $"(catch-up {caughtUpMs:F1}, locate {located - caughtUpMs:F1}, write {written - located:F1}, GC pause {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F1}, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
         return artifacts;
     }

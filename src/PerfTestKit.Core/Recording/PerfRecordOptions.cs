@@ -53,6 +53,8 @@ public static class DotNetPerfEnvironment
     {
         ["DOTNET_PerfMapEnabled"] = "1",
         ["DOTNET_PerfMapStubGranularity"] = "2",
+        // No on-stack replacement (see TestHostVariables): stacks from OSR code end in the runtime.
+        ["DOTNET_TC_QuickJitForLoops"] = "0",
     };
 
     /// <summary>
@@ -66,6 +68,11 @@ public static class DotNetPerfEnvironment
         new("DOTNET_PerfMapEnabled", "2"),
         new("DOTNET_PerfMapStubGranularity", "2"),
         new("DOTNET_EnableWriteXorExecute", "0"),
+        // Methods with loops compiled optimized at once, not at tier 0 and then moved mid-loop to optimized code by
+        // on-stack replacement: perf's frame-pointer walk from OSR code stops in the runtime's transition frame, so
+        // the test method and everything above it were missing from those samples (a Release build's 50 ms test
+        // showed 1 sample of its ~50).
+        new("DOTNET_TC_QuickJitForLoops", "0"),
     };
 
     /// <summary>Removes the perf map and jitdump that <paramref name="pid"/> wrote because these variables asked it to.</summary>
