@@ -25,11 +25,13 @@ public class TestingPlatformEndToEndTests
         Assert.That(plain.ExitCode, Is.EqualTo(0), plain.Output);
         Assert.That(plainArtifacts, Is.Empty, "off unless switched on");
 
-        var (run, artifacts) = SampleTestProjects.DotnetTestOnTestingPlatform(project, new[] { "--perf-profile", "Frequency=1999" });
+        var (run, artifacts) = SampleTestProjects.DotnetTestOnTestingPlatform(project, new[] { "--perf-profile", "Frequency=1999", "Formats=html,gecko,folded" });
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
         AssertProfiles(artifacts);
         using var summary = JsonDocument.Parse(File.ReadAllBytes(artifacts.Single(a => a.EndsWith("perftestkit-summary.json", StringComparison.Ordinal))));
         Assert.That(summary.RootElement.GetProperty("summary").GetProperty("frequency").GetInt32(), Is.EqualTo(1999), "the option's setting is used");
+        Assert.That(artifacts.Select(Path.GetFileName), Does.Contain("stacks.folded"), "with the folded format, the run's folded stacks");
+        Assert.That(artifacts.Count(a => a.EndsWith(".folded", StringComparison.Ordinal) && Path.GetFileName(a) != "stacks.folded"), Is.EqualTo(2), "and each test's");
     }
 
     [Test]
@@ -77,11 +79,13 @@ public class TestingPlatformEndToEndTests
         foreach (var file in artifacts) Assert.That(File.Exists(file), Is.True, file);
         // What the run said of itself, for the messages below.
         string said = File.ReadAllText(artifacts.Single(a => a.EndsWith("perftestkit-summary.json", StringComparison.Ordinal)))
-            + "; the run's heaviest stacks: " + string.Join(" | ", File.ReadAllLines(artifacts.Single(a => a.EndsWith("stacks.folded", StringComparison.Ordinal)))
-                .OrderByDescending(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)).Take(5));
+            + (artifacts.SingleOrDefault(a => Path.GetFileName(a) == "stacks.folded") is { } runFolded
+                ? "; the run's heaviest stacks: " + string.Join(" | ", File.ReadAllLines(runFolded)
+                    .OrderByDescending(l => long.Parse(l[(l.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture)).Take(5))
+                : "");
         foreach (var (test, mine, other) in new[] { ("Uses_alpha", "HotTests::HotAlpha(int32)", "HotTests::HotBeta(int32)"), ("Uses_beta", "HotTests::HotBeta(int32)", "HotTests::HotAlpha(int32)") })
         {
-            var files = artifacts.Where(a => Path.GetFileName(a).StartsWith($"HotTests.{test}.", StringComparison.Ordinal)).ToList();
+            var files = artifacts.Where(a => Path.GetFileName(a).StartsWith($"HotTests.{test}.", StringComparison.Ordinal) && !a.EndsWith(".folded", StringComparison.Ordinal)).ToList();
             Assert.That(files.Select(Path.GetExtension), Is.EquivalentTo(new[] { ".html", ".json" }), test);
             var frames = TrxReport.FlameGraphFrames(files.Single(f => f.EndsWith(".flamegraph.html", StringComparison.Ordinal)));
             Assert.That(frames, Does.Contain(mine), $"{test}'s flame graph names {mine}; the run's summary: {said}");
@@ -89,7 +93,7 @@ public class TestingPlatformEndToEndTests
             using var gecko = JsonDocument.Parse(File.ReadAllBytes(files.Single(f => f.EndsWith(".gecko.json", StringComparison.Ordinal))));
             Assert.That(gecko.RootElement.GetProperty("meta").GetProperty("version").GetInt32(), Is.EqualTo(24));
         }
-        Assert.That(artifacts.Select(Path.GetFileName), Is.SupersetOf(new[] { "index.html", "run.gecko.json", "stacks.folded" }));
+        Assert.That(artifacts.Select(Path.GetFileName), Is.SupersetOf(new[] { "index.html", "run.gecko.json" }));
 
         string index = File.ReadAllText(artifacts.Single(a => a.EndsWith("index.html", StringComparison.Ordinal)));
         Assert.That(index, Does.Contain("Uses_alpha").And.Contain("Uses_beta").And.Not.Contain("https://"));
