@@ -40,7 +40,11 @@ public sealed class TestEventWriter : InProcDataCollection
     {
         ulong now = TestEventLog.MonotonicNow();
         if (_log is null || testCaseStartArgs.TestCase is not { } test) return;
-        lock (_gate) _starts[test.Id] = now;
+        lock (_gate)
+        {
+            _starts[test.Id] = now;
+            Append(TestEventLog.StartLine(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, now));
+        }
     }
 
     public void TestCaseEnd(TestCaseEndArgs testCaseEndArgs)

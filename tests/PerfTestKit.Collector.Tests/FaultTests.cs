@@ -9,7 +9,7 @@ public class FaultTests
     public void A_test_that_kills_its_host_is_reported_and_the_tests_that_finished_keep_their_profiles()
     {
         string project = SampleTestProjects.Create("CrashSample", "nunit", perfProfileProperty: false,
-            "[NUnit.Framework.Test] public void Z_kills_the_host() => System.Environment.FailFast(\"deliberate crash\");");
+            "[NUnit.Framework.Test] public void Z_kills_the_host() { HotAlpha(300); System.Environment.FailFast(\"deliberate crash\"); }");
         var before = PerfProcesses();
         var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile" });
         Assert.That(run.ExitCode, Is.Not.EqualTo(0), "the crash fails the run, as without profiling");
@@ -21,11 +21,16 @@ public class FaultTests
         Assert.That(flameGraphs, Is.Not.Empty, "the tests that finished before the crash keep their profiles");
         foreach (var file in flameGraphs)
         {
-            string mine = file.Contains("Uses_alpha", StringComparison.Ordinal) ? "HotTests::HotAlpha(int32)" : "HotTests::HotBeta(int32)";
+            string mine = file.Contains("Uses_beta", StringComparison.Ordinal) ? "HotTests::HotBeta(int32)" : "HotTests::HotAlpha(int32)";
             Assert.That(TrxReport.FlameGraphFrames(file), Does.Contain(mine), file);
         }
-        string index = RunFolder.LoadSingle(run.ResultsDirectory).File("index.html");
-        Assert.That(File.ReadAllText(index), Does.Contain(Path.GetFileName(flameGraphs[0])));
+        var folder = RunFolder.LoadSingle(run.ResultsDirectory);
+        Assert.That(File.ReadAllText(folder.File("index.html")), Does.Contain(Path.GetFileName(flameGraphs[0])));
+        // The test that crashed never reported its end: its start bounds its samples, and it is marked as aborted.
+        var crashed = folder.Rows.Single(r => r.Name.Contains("Z_kills_the_host", StringComparison.Ordinal));
+        Assert.That(crashed.Outcome, Is.EqualTo("Aborted"));
+        Assert.That(crashed.Samples, Is.GreaterThanOrEqualTo(100), "its 300 ms in HotAlpha before the crash");
+        Assert.That(TrxReport.FlameGraphFrames(crashed.Files.Single(f => f.EndsWith(".flamegraph.html", StringComparison.Ordinal))), Does.Contain("HotTests::HotAlpha(int32)"));
         Assert.That(WaitUntil(() => PerfProcesses().Except(before).Count() == 0, TimeSpan.FromSeconds(60)), Is.True, "perf stopped");
     }
 

@@ -19,7 +19,7 @@ internal sealed class RunFolder
     /// <summary>Every test's row in the summary, with its files resolved to full paths.</summary>
     public List<Row> Rows { get; }
 
-    public sealed record Row(string Name, string FullName, int Samples, string? Note, List<string> Files);
+    public sealed record Row(string Name, string FullName, string Outcome, int Samples, string? Note, List<string> Files);
 
     public string File(string name) => Path.Combine(Directory, name);
 
@@ -45,6 +45,7 @@ internal sealed class RunFolder
         var rows = summary.RootElement.GetProperty("tests").EnumerateArray().Select(t => new Row(
             t.GetProperty("name").GetString()!,
             t.GetProperty("fullName").GetString()!,
+            t.GetProperty("outcome").GetString()!,
             t.GetProperty("samples").GetInt32(),
             t.GetProperty("note").GetString(),
             new[] { "flameGraph", "gecko" }.Select(p => t.GetProperty(p).GetString()).OfType<string>()

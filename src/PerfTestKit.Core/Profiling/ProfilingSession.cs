@@ -220,7 +220,20 @@ public sealed class ProfilingSession : IAsyncDisposable
             {
                 Warn($"could not write the profiles of {ended.Count} tests: {e.Message}");
             }
-            // After the host was done, one last read took what it wrote before.
+            // After the host was done, one last read took what it wrote before. A host that ended without finishing
+            // (it crashed) leaves tests that started and never reported their end: they are profiled up to the next
+            // test's start, or to now, so that the tests that ran before the crash keep their profiles.
+            if (hostDone && !log.Finished && log.Unfinished(TestEventLog.MonotonicNow()) is { Count: > 0 } unfinished)
+            {
+                try
+                {
+                    profiler.EndTests(unfinished);
+                }
+                catch (Exception e)
+                {
+                    Warn($"could not write the profiles of {unfinished.Count} tests: {e.Message}");
+                }
+            }
             if (log.Finished || hostDone) return;
             try { await Task.Delay(FollowInterval, _hostDone.Token).ConfigureAwait(false); }
             catch (OperationCanceledException) { }

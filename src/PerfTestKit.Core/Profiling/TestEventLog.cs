@@ -36,6 +36,27 @@ public static class TestEventLog
         return buffer.ToArray();
     }
 
+    /// <summary>
+    /// A test's start, written as it starts: should the host die before the test's end is reported (a crash, and the
+    /// framework reports ends a little late), its start still bounds where its samples are.
+    /// </summary>
+    public static byte[] StartLine(string id, string name, string fullName, ulong startNs)
+    {
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteBoolean("start", true);
+            json.WriteString("id", id);
+            json.WriteString("name", name);
+            json.WriteString("fullName", fullName);
+            json.WriteNumber("startNs", startNs);
+            json.WriteEndObject();
+        }
+        buffer.WriteByte((byte)'\n');
+        return buffer.ToArray();
+    }
+
     public static readonly byte[] FinishedLine = Encoding.UTF8.GetBytes("{\"finished\":true}\n");
 
     /// <summary>CLOCK_MONOTONIC in nanoseconds, the clock of `perf record -k mono` (Stopwatch uses it on Linux).</summary>

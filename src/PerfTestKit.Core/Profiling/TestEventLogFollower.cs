@@ -9,6 +9,7 @@ public sealed class TestEventLogFollower : IDisposable
     private FileStream? _stream;
     private byte[] _pending = new byte[64 * 1024];
     private int _pendingLength;
+    private readonly Dictionary<string, TestCaseWindow> _started = new(StringComparer.Ordinal);
 
     public TestEventLogFollower(string path) => _path = path;
 
@@ -39,9 +40,14 @@ public sealed class TestEventLogFollower : IDisposable
         {
             var line = _pending.AsSpan(start, newline - start);
             if (line.IsEmpty) continue;
-            var test = Parse(line);
+            var test = Parse(line, out bool isStart);
             if (test is null) Finished = true;
-            else tests.Add(test);
+            else if (isStart) _started[test.Id] = test;
+            else
+            {
+                _started.Remove(test.Id);
+                tests.Add(test);
+            }
         }
         Buffer.BlockCopy(_pending, start, _pending, 0, _pendingLength - start);
         _pendingLength -= start;
@@ -49,20 +55,32 @@ public sealed class TestEventLogFollower : IDisposable
         return tests;
     }
 
-    /// <summary>A test's end, or null for the session's end.</summary>
-    internal static TestCaseWindow? Parse(ReadOnlySpan<byte> line)
+    /// <summary>
+    /// Tests whose start was read but not their end, in the order they started: after a crash, each is taken to have
+    /// run until the next one started, or until <paramref name="hostEndNs"/> (outcome "Aborted").
+    /// </summary>
+    public List<TestCaseWindow> Unfinished(ulong hostEndNs)
+    {
+        var started = _started.Values.OrderBy(t => t.StartNs).ToList();
+        return started.Select((t, i) => t with { EndNs = i + 1 < started.Count ? started[i + 1].StartNs : Math.Max(hostEndNs, t.StartNs) }).ToList();
+    }
+
+    /// <summary>A test's end (or, with <paramref name="isStart"/>, its start), or null for the session's end.</summary>
+    internal static TestCaseWindow? Parse(ReadOnlySpan<byte> line, out bool isStart)
     {
         var reader = new Utf8JsonReader(line);
         using var doc = JsonDocument.ParseValue(ref reader);
         var root = doc.RootElement;
+        isStart = root.TryGetProperty("start", out _);
         if (root.TryGetProperty("finished", out _)) return null;
+        ulong startNs = root.GetProperty("startNs").GetUInt64();
         return new TestCaseWindow(
             root.GetProperty("id").GetString() ?? "",
             root.GetProperty("name").GetString() ?? "",
             root.GetProperty("fullName").GetString() ?? "",
-            root.GetProperty("outcome").GetString() ?? "",
-            root.GetProperty("startNs").GetUInt64(),
-            root.GetProperty("endNs").GetUInt64());
+            isStart ? "Aborted" : root.GetProperty("outcome").GetString() ?? "",
+            startNs,
+            isStart ? startNs : root.GetProperty("endNs").GetUInt64());
     }
 
     public void Dispose() => _stream?.Dispose();
