@@ -18,39 +18,37 @@ public static class TestEventLog
     /// <summary>The file the profiler creates once perf records (or it gave up), in the host's environment.</summary>
     public const string ReadyFileVariable = "PERFTESTKIT_READY_FILE";
 
-    public static byte[] Line(string id, string name, string fullName, string outcome, ulong startNs, ulong endNs)
+    public static byte[] Line(string id, string name, string fullName, string outcome, ulong startNs, ulong endNs) => JsonLine(json =>
     {
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-        {
-            json.WriteStartObject();
-            json.WriteString("id", id);
-            json.WriteString("name", name);
-            json.WriteString("fullName", fullName);
-            json.WriteString("outcome", outcome);
-            json.WriteNumber("startNs", startNs);
-            json.WriteNumber("endNs", endNs);
-            json.WriteEndObject();
-        }
-        buffer.WriteByte((byte)'\n');
-        return buffer.ToArray();
-    }
+        json.WriteString("id", id);
+        json.WriteString("name", name);
+        json.WriteString("fullName", fullName);
+        json.WriteString("outcome", outcome);
+        json.WriteNumber("startNs", startNs);
+        json.WriteNumber("endNs", endNs);
+    });
 
     /// <summary>
     /// A test's start, written as it starts: should the host die before the test's end is reported (a crash, and the
     /// framework reports ends a little late), its start still bounds where its samples are.
     /// </summary>
-    public static byte[] StartLine(string id, string name, string fullName, ulong startNs)
+    public static byte[] StartLine(string id, string name, string fullName, ulong startNs) => JsonLine(json =>
+    {
+        json.WriteBoolean("start", true);
+        json.WriteString("id", id);
+        json.WriteString("name", name);
+        json.WriteString("fullName", fullName);
+        json.WriteNumber("startNs", startNs);
+    });
+
+    /// <summary>One JSON object and a newline.</summary>
+    private static byte[] JsonLine(Action<Utf8JsonWriter> writeProperties)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteBoolean("start", true);
-            json.WriteString("id", id);
-            json.WriteString("name", name);
-            json.WriteString("fullName", fullName);
-            json.WriteNumber("startNs", startNs);
+            writeProperties(json);
             json.WriteEndObject();
         }
         buffer.WriteByte((byte)'\n');
