@@ -119,14 +119,14 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// <summary>
     /// Brings the test's samples in (flushing perf), finds when the test method ran, and writes its files into their
     /// own folder. <paramref name="reported"/> carries the front end's times, which only bound the search: the
-    /// end must be at or after the test's real end. <paramref name="hostWaits"/>: the test host is blocked until
-    /// this returns (VSTest's TestCaseEnd), so it runs ahead of other work; otherwise it runs as background work.
+    /// end must be at or after the test's real end. The test host is blocked until this returns (VSTest's
+    /// TestCaseEnd), so it runs ahead of other work.
     /// </summary>
-    public TestArtifacts EndTest(TestCaseWindow reported, bool hostWaits = true)
+    public TestArtifacts EndTest(TestCaseWindow reported)
     {
         try
         {
-            using var raised = hostWaits ? ThreadNice.Set(ThreadNice.HostWaitsForIt) : default;
+            using var raised = ThreadNice.Set(ThreadNice.HostWaitsForIt);
             lock (_gate) return EndTestLocked(reported);
         }
         finally

@@ -39,7 +39,7 @@ public sealed class LiveRecording : IAsyncDisposable
     public PerfSession Perf => _perf;
 
     /// <summary>Nanoseconds on CLOCK_MONOTONIC, the clock `perf record -k mono` stamps samples with.</summary>
-    public static ulong MonotonicNow() => (ulong)(Stopwatch.GetTimestamp() * (1e9 / Stopwatch.Frequency));
+    public static ulong MonotonicNow() => Profiling.TestEventLog.MonotonicNow();
 
     /// <summary>
     /// Starts perf on <paramref name="pid"/> and waits until it records (it answered a ping). `perf record -p` lists
