@@ -7,14 +7,14 @@ using PerfTestKit.Profiling;
 namespace PerfTestKit.Collector.InProcess;
 
 /// <summary>
-/// Inside the VSTest test host: stamps each test's start and end on CLOCK_MONOTONIC as the adapter reports them and
-/// appends the end to the log the PerfProfile collector follows (its path comes in the host's environment). VSTest
+/// Inside the VSTest test host: stamps each test's start and end on CLOCK_MONOTONIC as the adapter reports them (with
+/// the type that declares its method, for inherited tests) and appends them to the log the PerfProfile collector follows (its path comes in the host's environment). VSTest
 /// calls in-process collectors directly, so a test costs the host one small write, not a round trip to the collector
 /// process. Off when the host has no log to write (profiling is off). It never throws into the host.
 /// </summary>
 public sealed class TestEventWriter : InProcDataCollection
 {
-    private readonly Dictionary<Guid, ulong> _starts = new();
+    private readonly Dictionary<Guid, (ulong Start, string? DeclaringType)> _starts = new();
     private readonly object _gate = new();
     private FileStream? _log;
 
@@ -40,10 +40,11 @@ public sealed class TestEventWriter : InProcDataCollection
     {
         ulong now = TestEventLog.MonotonicNow();
         if (_log is null || testCaseStartArgs.TestCase is not { } test) return;
+        string? declaringType = TestMethodDeclarations.DeclaringTypeOfTest(test.Source, test.FullyQualifiedName);
         lock (_gate)
         {
-            _starts[test.Id] = now;
-            Append(TestEventLog.StartLine(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, now));
+            _starts[test.Id] = (now, declaringType);
+            Append(TestEventLog.StartLine(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, now, declaringType));
         }
     }
 
@@ -53,8 +54,8 @@ public sealed class TestEventWriter : InProcDataCollection
         if (_log is null || testCaseEndArgs.DataCollectionContext?.TestCase is not { } test) return;
         lock (_gate)
         {
-            if (!_starts.Remove(test.Id, out ulong start)) return;
-            Append(TestEventLog.Line(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, testCaseEndArgs.TestOutcome.ToString(), start, now));
+            if (!_starts.Remove(test.Id, out var started)) return;
+            Append(TestEventLog.Line(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, testCaseEndArgs.TestOutcome.ToString(), started.Start, now, started.DeclaringType));
         }
     }
 

@@ -116,7 +116,9 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         bool recording = _session.WaitUntilRecording();
         ShowWarning();
         if (!recording) return;
-        lock (_testStarts) _testStarts[e.TestElement?.Id ?? Guid.Empty] = LiveRecording.MonotonicNow();
+        ulong now = LiveRecording.MonotonicNow();
+        lock (_testStarts) _testStarts[e.TestElement?.Id ?? Guid.Empty] = now;
+        if (e.TestElement is { } test) _session.TestStarted(new TestCaseWindow(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, TestCaseWindow.Running, now, now));
     }
 
     private void OnTestCaseEnd(object? sender, TestCaseEndEventArgs e)

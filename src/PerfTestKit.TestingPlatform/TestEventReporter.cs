@@ -12,7 +12,8 @@ namespace PerfTestKit.TestingPlatform;
 
 /// <summary>
 /// Inside the test host: holds the session until perf records (so the first test is not missed), then stamps each
-/// test's start and end on CLOCK_MONOTONIC as the platform reports them and appends the end to the event log.
+/// test's start and end on CLOCK_MONOTONIC as the platform reports them and appends both to the event log (a test
+/// still running when another ends ran beside it; a crashed host's last test is known by its start).
 /// The recorder finds the test's exact window from the samples; these stamps bound the search (they come a little
 /// after the facts, as the platform delivers messages asynchronously).
 /// </summary>
@@ -22,7 +23,7 @@ internal sealed class TestEventReporter : IDataConsumer, ITestSessionLifetimeHan
 
     private readonly string? _logPath = Environment.GetEnvironmentVariable(TestEventLog.FileVariable);
     private readonly string? _readyFile = Environment.GetEnvironmentVariable(TestEventLog.ReadyFileVariable);
-    private readonly Dictionary<string, ulong> _starts = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (ulong Start, string FullName, string? DeclaringType)> _starts = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private FileStream? _log;
 
@@ -72,11 +73,14 @@ internal sealed class TestEventReporter : IDataConsumer, ITestSessionLifetimeHan
         {
             if (state is InProgressTestNodeStateProperty)
             {
-                _starts[id] = now;
+                string fullName = FullName(node);
+                string? declaringType = DeclaringType(node);
+                _starts[id] = (now, fullName, declaringType);
+                Append(TestEventLog.StartLine(id, node.DisplayName, fullName, now, declaringType));
             }
-            else if (Outcome(state) is { } outcome && _starts.Remove(id, out ulong start))
+            else if (Outcome(state) is { } outcome && _starts.Remove(id, out var started))
             {
-                Append(TestEventLog.Line(id, node.DisplayName, FullName(node), outcome, start, now));
+                Append(TestEventLog.Line(id, node.DisplayName, started.FullName, outcome, started.Start, now, started.DeclaringType));
             }
         }
         return Task.CompletedTask;
@@ -125,6 +129,13 @@ internal sealed class TestEventReporter : IDataConsumer, ITestSessionLifetimeHan
         }
         return node.Uid.Value;
     }
+
+    /// <summary>The type that declares the test's method, when a base class does (inherited tests).</summary>
+    private static string? DeclaringType(TestNode node) =>
+        node.Properties.SingleOrDefault<TestMethodIdentifierProperty>() is { } method
+            ? TestMethodDeclarations.DeclaringType(method.AssemblyFullName,
+                string.IsNullOrEmpty(method.Namespace) ? method.TypeName : $"{method.Namespace}.{method.TypeName}", method.MethodName)
+            : null;
 
     public void Dispose()
     {

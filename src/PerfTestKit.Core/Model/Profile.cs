@@ -63,6 +63,9 @@ public sealed class Profile
         return new ProfileView(this, SampleIndexSet.Of(selected.ToArray()), filter);
     }
 
+    /// <summary>A view of the given samples (indices in time order), which <paramref name="filter"/> describes.</summary>
+    internal ProfileView Select(SampleFilter filter, int[] samples) => new(this, SampleIndexSet.Of(samples), filter);
+
     private int FirstAtOrAfter(ulong time)
     {
         int lo = 0, hi = Samples.Count;

@@ -28,6 +28,7 @@ public sealed class ProfilingSession : IAsyncDisposable
     private TestEventLogFollower? _log;
     private int _pid;
     private string? _warning;
+    private readonly Dictionary<string, TestCaseWindow> _running = new(StringComparer.Ordinal);
     private bool _warned;
 
     public ProfilingSession()
@@ -176,15 +177,30 @@ public sealed class ProfilingSession : IAsyncDisposable
     }
 
     /// <summary>
+    /// A test started (front ends that hand in each test's end with <see cref="EndTest"/>): the tests that run
+    /// meanwhile ran beside it.
+    /// </summary>
+    public void TestStarted(TestCaseWindow test)
+    {
+        lock (_running) _running[test.Id] = test with { Outcome = TestCaseWindow.Running, EndNs = test.StartNs };
+    }
+
+    /// <summary>
     /// A test ended and its files are wanted now, while the host waits (VSTest attaches files to a test's result
     /// only inside its end). Null when profiling is off or failed for this test (warned once).
     /// </summary>
     public TestArtifacts? EndTest(TestCaseWindow test)
     {
+        List<TestCaseWindow> running;
+        lock (_running)
+        {
+            _running.Remove(test.Id);
+            running = _running.Values.ToList();
+        }
         if (Disabled || !ProfilerTask.IsCompletedSuccessfully || ProfilerTask.Result is not { } profiler) return null;
         try
         {
-            return profiler.EndTest(test);
+            return profiler.EndTest(test, running);
         }
         catch (Exception ex)
         {
@@ -214,7 +230,7 @@ public sealed class ProfilingSession : IAsyncDisposable
             // In the order the tests started: the search for a test's samples begins where the one before ended.
             try
             {
-                profiler.EndTests(ended.OrderBy(t => t.StartNs).ToList());
+                profiler.EndTests(ended.OrderBy(t => t.StartNs).ToList(), log.Running);
             }
             catch (Exception e)
             {
@@ -227,7 +243,7 @@ public sealed class ProfilingSession : IAsyncDisposable
             {
                 try
                 {
-                    profiler.EndTests(unfinished);
+                    profiler.EndTests(unfinished, Array.Empty<TestCaseWindow>());
                 }
                 catch (Exception e)
                 {

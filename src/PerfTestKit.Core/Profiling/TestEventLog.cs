@@ -18,7 +18,8 @@ public static class TestEventLog
     /// <summary>The file the profiler creates once perf records (or it gave up), in the host's environment.</summary>
     public const string ReadyFileVariable = "PERFTESTKIT_READY_FILE";
 
-    public static byte[] Line(string id, string name, string fullName, string outcome, ulong startNs, ulong endNs) => JsonLine(json =>
+    /// <summary>A test's end. <paramref name="declaringType"/>: the type that declares its method, when not the one its name gives.</summary>
+    public static byte[] Line(string id, string name, string fullName, string outcome, ulong startNs, ulong endNs, string? declaringType = null) => JsonLine(json =>
     {
         json.WriteString("id", id);
         json.WriteString("name", name);
@@ -26,19 +27,21 @@ public static class TestEventLog
         json.WriteString("outcome", outcome);
         json.WriteNumber("startNs", startNs);
         json.WriteNumber("endNs", endNs);
+        if (declaringType is not null) json.WriteString("declaringType", declaringType);
     });
 
     /// <summary>
     /// A test's start, written as it starts: should the host die before the test's end is reported (a crash, and the
     /// framework reports ends a little late), its start still bounds where its samples are.
     /// </summary>
-    public static byte[] StartLine(string id, string name, string fullName, ulong startNs) => JsonLine(json =>
+    public static byte[] StartLine(string id, string name, string fullName, ulong startNs, string? declaringType = null) => JsonLine(json =>
     {
         json.WriteBoolean("start", true);
         json.WriteString("id", id);
         json.WriteString("name", name);
         json.WriteString("fullName", fullName);
         json.WriteNumber("startNs", startNs);
+        if (declaringType is not null) json.WriteString("declaringType", declaringType);
     });
 
     /// <summary>One JSON object and a newline.</summary>

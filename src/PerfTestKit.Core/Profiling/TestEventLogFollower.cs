@@ -55,6 +55,9 @@ public sealed class TestEventLogFollower : IDisposable
         return tests;
     }
 
+    /// <summary>Tests whose start was read but not their end (outcome <see cref="TestCaseWindow.Running"/>): they may run beside those that ended.</summary>
+    public IReadOnlyCollection<TestCaseWindow> Running => _started.Values.Select(t => t with { Outcome = TestCaseWindow.Running }).ToList();
+
     /// <summary>
     /// Tests whose start was read but not their end, in the order they started: after a crash, each is taken to have
     /// run until the next one started, or until <paramref name="hostEndNs"/> (outcome "Aborted").
@@ -80,7 +83,10 @@ public sealed class TestEventLogFollower : IDisposable
             root.GetProperty("fullName").GetString() ?? "",
             isStart ? "Aborted" : root.GetProperty("outcome").GetString() ?? "",
             startNs,
-            isStart ? startNs : root.GetProperty("endNs").GetUInt64());
+            isStart ? startNs : root.GetProperty("endNs").GetUInt64())
+        {
+            DeclaringType = root.TryGetProperty("declaringType", out var declaring) ? declaring.GetString() : null,
+        };
     }
 
     public void Dispose() => _stream?.Dispose();

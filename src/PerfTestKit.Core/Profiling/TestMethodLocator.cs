@@ -5,29 +5,48 @@ using PerfTestKit.Symbols;
 namespace PerfTestKit.Profiling;
 
 /// <summary>
-/// Finds when a test really ran from the samples themselves: the first and last sample with the test's method
-/// on the stack. VSTest delivers TestCaseStart/End to a data collector without waiting for it, often a test or
-/// two late, so the collector's own clock cannot bracket a test; the stacks can.
+/// Tells whose test method a sample's stack holds, among a few tests (the test searched for first, then the tests
+/// that ran beside it), and finds when a test really ran from the samples themselves: the first and last sample
+/// with the test's method on the stack. Front ends learn of a test's start and end a little late (VSTest and the
+/// frameworks deliver them through queues), so their clocks can only bound a test; the stacks place it.
 /// </summary>
 public sealed class TestMethodLocator
 {
+    private const int Unknown = 0, NoOwner = 1;
+
     private readonly Profile _profile;
-    // What is known of each stack and frame id (dense ints): 0 not yet, 1 holds the test, 2 does not. The first
-    // test's search runs over the host's whole start-up (thousands of deep stacks): dictionaries and a recursive
-    // walk were most of that test's end.
-    private sbyte[] _stackMatches = Array.Empty<sbyte>();
-    private sbyte[] _frameMatches = Array.Empty<sbyte>();
+    private readonly SourceMethodTable _sourceMethods;
+    // The source methods of interest ("Type.Method") and the owner each belongs to (the index in the owners list).
+    private readonly Dictionary<string, int> _owners = new(StringComparer.Ordinal);
+    // What is known of each stack visited: Unknown, NoOwner, or 2 + the outermost owner on it. The first test's
+    // search runs over the host's whole start-up (thousands of deep stacks): a recursive walk was most of its cost.
+    private readonly Dictionary<int, int> _stackOwners = new();
     private readonly List<int> _path = new();
-    private readonly string _methodPrefix;
-    private readonly string _asyncStateMachine;
 
     /// <param name="fullyQualifiedName">"Namespace.Class.Method" or "Namespace.Class.Method(args)", as test frameworks report it.</param>
     public TestMethodLocator(Profile profile, string fullyQualifiedName)
+        : this(profile, new SourceMethodTable(profile), new[] { TestMethods(new TestCaseWindow("", "", fullyQualifiedName, "", 0, 0)) })
+    {
+    }
+
+    /// <param name="owners">For each test, the source methods ("Type.Method") that are its own; the first is the test searched for.</param>
+    internal TestMethodLocator(Profile profile, SourceMethodTable sourceMethods, IReadOnlyList<IReadOnlyCollection<string>> owners)
     {
         _profile = profile;
-        var (type, method) = SplitName(fullyQualifiedName);
-        _methodPrefix = $"{type}::{method}(";
-        _asyncStateMachine = $"{type}+<{method}>d__";
+        _sourceMethods = sourceMethods;
+        for (int i = 0; i < owners.Count; i++)
+        {
+            foreach (string method in owners[i]) _owners.TryAdd(method, i);
+        }
+    }
+
+    /// <summary>The source methods that are a test's own: its method on the type it names, and on the type that declares it (inherited tests).</summary>
+    internal static IReadOnlyCollection<string> TestMethods(TestCaseWindow test)
+    {
+        string named = SourceMethod.OfTestName(test.FullName);
+        if (test.DeclaringType is not { Length: > 0 } declaring) return new[] { named };
+        string declared = $"{declaring}.{TestMethodLocator.SplitName(test.FullName).Method}";
+        return declared == named ? new[] { named } : new[] { named, declared };
     }
 
     /// <summary>The type and method of a test name, with any argument list removed.</summary>
@@ -54,7 +73,7 @@ public sealed class TestMethodLocator
         var tids = new HashSet<int>();
         foreach (int sample in candidates.SampleIndices)
         {
-            if (!StackHoldsTest(_profile.SampleStack(sample))) continue;
+            if (Owner(_profile.SampleStack(sample)) != 0) continue;
             ulong time = _profile.SampleTime(sample);
             first ??= time;
             last = time;
@@ -63,42 +82,31 @@ public sealed class TestMethodLocator
         return first is { } start && last is { } end ? (start, end, tids) : null;
     }
 
-    private bool StackHoldsTest(int stack)
+    /// <summary>The owner whose method is outermost on the stack (nearest the thread's root), or -1 when none is on it.</summary>
+    public int Owner(int stack)
     {
-        if (stack < 0) return false;
+        if (stack < 0) return -1;
         var stacks = _profile.Stacks;
-        if (_stackMatches.Length < stacks.Count) Array.Resize(ref _stackMatches, stacks.Count);
-        // Walk toward the root until a stack whose answer is known (or the root), then record the answer for the
-        // whole path: a stack holds the test when any frame from it to the root is the test method.
+        // Walk toward the root, remembering the outermost owner seen, until a stack whose answer is known (its
+        // answer is then the outermost); then record, for each stack on the way, the outermost owner from it up.
         _path.Clear();
-        sbyte answer = 2;
+        int known = NoOwner;
         for (int s = stack; s >= 0; s = stacks.Parent(s))
         {
-            if (_stackMatches[s] != 0)
+            if (_stackOwners.TryGetValue(s, out int answer) && answer != Unknown)
             {
-                answer = _stackMatches[s];
-                break;
-            }
-            if (FrameIsTest(stacks.Frame(s)))
-            {
-                answer = 1;
-                _stackMatches[s] = 1;
+                known = answer;
                 break;
             }
             _path.Add(s);
         }
-        foreach (int s in _path) _stackMatches[s] = answer;
-        return answer == 1;
-    }
-
-    private bool FrameIsTest(int frame)
-    {
-        if (_frameMatches.Length <= frame) Array.Resize(ref _frameMatches, Math.Max(_profile.Frames.Count, frame + 1));
-        if (_frameMatches[frame] != 0) return _frameMatches[frame] == 1;
-        var info = _profile.Frames[frame];
-        bool match = info.Kind == FrameKind.Managed
-            && (info.Name.StartsWith(_methodPrefix, StringComparison.Ordinal) || info.Name.StartsWith(_asyncStateMachine, StringComparison.Ordinal));
-        _frameMatches[frame] = match ? (sbyte)1 : (sbyte)2;
-        return match;
+        int outer = known;
+        for (int i = _path.Count - 1; i >= 0; i--)
+        {
+            int s = _path[i];
+            if (outer == NoOwner && _sourceMethods.Of(stacks.Frame(s)) is { } method && _owners.TryGetValue(method, out int owner)) outer = owner + 2;
+            _stackOwners[s] = outer;
+        }
+        return outer - 2;
     }
 }

@@ -122,12 +122,12 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// end must be at or after the test's real end. The test host is blocked until this returns (VSTest's
     /// TestCaseEnd), so it runs ahead of other work.
     /// </summary>
-    public TestArtifacts EndTest(TestCaseWindow reported)
+    public TestArtifacts EndTest(TestCaseWindow reported, IReadOnlyCollection<TestCaseWindow> running)
     {
         try
         {
             using var raised = ThreadNice.Set(ThreadNice.HostWaitsForIt);
-            lock (_gate) return EndTestLocked(reported);
+            lock (_gate) return EndTestLocked(reported, running);
         }
         finally
         {
@@ -187,8 +187,9 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// <summary>
     /// Tests that ended while the host went on (read from its log), in the order they started: one flush of perf
     /// brings in all their samples, then each is located and written as by <see cref="EndTest"/>.
+    /// <paramref name="running"/> are the tests that started and have not ended (they may have run beside these).
     /// </summary>
-    public void EndTests(IReadOnlyList<TestCaseWindow> ended)
+    public void EndTests(IReadOnlyList<TestCaseWindow> ended, IReadOnlyCollection<TestCaseWindow> running)
     {
         if (ended.Count == 0) return;
         try
@@ -196,7 +197,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
             lock (_gate)
             {
                 CatchUp(ended.Max(t => t.EndNs));
-                foreach (var test in ended) EndTestLocked(test, caughtUp: true);
+                for (int i = 0; i < ended.Count; i++) EndTestLocked(ended[i], ended.Skip(i + 1).Concat(running), caughtUp: true);
             }
         }
         finally
@@ -215,28 +216,29 @@ public sealed class TestRunProfiler : IAsyncDisposable
         }
     }
 
-    private TestArtifacts EndTestLocked(TestCaseWindow reported, bool caughtUp = false)
+    private TestArtifacts EndTestLocked(TestCaseWindow reported, IEnumerable<TestCaseWindow> others, bool caughtUp = false)
     {
         var clock = Stopwatch.StartNew();
         var pausedBefore = GC.GetTotalPauseDuration();
         if (!caughtUp) CatchUp(reported.EndNs);
         double caughtUpMs = clock.Elapsed.TotalMilliseconds;
         var profile = _recording.Profile;
-        var (test, view, searchFrom) = _search.Next(reported, profile);
-        if (_search.SawParallelTests && !_warnedParallel)
+        var located = _search.Next(reported, others, profile);
+        var (test, view) = (located.Test, located.View);
+        if (_search.ParallelTests > 0 && !_warnedParallel)
         {
             _warnedParallel = true;
-            _warnings.Add("tests ran in parallel in one test host: each test's profile keeps only the threads that ran its method");
+            _warnings.Add(ParallelWarning);
         }
-        double located = clock.Elapsed.TotalMilliseconds;
+        double locatedAt = clock.Elapsed.TotalMilliseconds;
         string name = UniqueName(ArtifactFileName.From(test.FullName));
-        var files = HasEnoughSamples(view) ? WriteTestFiles(view, TestDirectory(name), name, test) : Array.Empty<string>();
+        var files = HasEnoughSamples(view) ? WriteTestFiles(view, TestDirectory(name), name, located) : Array.Empty<string>();
         double written = clock.Elapsed.TotalMilliseconds;
         var artifacts = new TestArtifacts(files, view.SampleCount);
-        _tests.Add(new ProfiledTest(test, artifacts, view, reported, searchFrom, name));
+        _tests.Add(new ProfiledTest(located, artifacts, reported, name));
         _endTestMilliseconds.Add(clock.Elapsed.TotalMilliseconds);
-        ProfilerTrace.Write(() => $"end test {test.FullName}: {view.SampleCount} samples (reported {reported.StartNs}-{reported.EndNs}, searched from {searchFrom}, located {test.StartNs}-{test.EndNs}), {clock.Elapsed.TotalMilliseconds:F1} ms in all " +
-            $"(catch-up {caughtUpMs:F1}, locate {located - caughtUpMs:F1}, write {written - located:F1}, GC pause {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F1}, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
+        ProfilerTrace.Write(() => $"end test {test.FullName}: {view.SampleCount} samples (reported {reported.StartNs}-{reported.EndNs}, searched from {located.How.FromNs} beside {located.How.Beside.Count}, located {test.StartNs}-{test.EndNs}, {located.Unattributed} not attributed), {clock.Elapsed.TotalMilliseconds:F1} ms in all " +
+            $"(catch-up {caughtUpMs:F1}, locate {locatedAt - caughtUpMs:F1}, write {written - locatedAt:F1}, GC pause {(GC.GetTotalPauseDuration() - pausedBefore).TotalMilliseconds:F1}, GCs {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)})");
         return artifacts;
     }
 
@@ -253,10 +255,10 @@ public sealed class TestRunProfiler : IAsyncDisposable
         {
             var entry = _tests[i];
             if (entry.Artifacts.Samples > 0) continue;
-            if (_search.Again(entry.Reported, entry.SearchFrom, profile) is not { } located) continue;
+            if (_search.Again(entry.Reported, entry.Located.How, profile) is not { } located) continue;
             var (test, view) = (located.Test, located.View);
-            var files = HasEnoughSamples(view) ? WriteTestFiles(view, TestDirectory(entry.Name), entry.Name, test) : Array.Empty<string>();
-            _tests[i] = entry with { Test = test, Artifacts = new TestArtifacts(files, view.SampleCount), View = view };
+            var files = HasEnoughSamples(view) ? WriteTestFiles(view, TestDirectory(entry.Name), entry.Name, located) : Array.Empty<string>();
+            _tests[i] = entry with { Located = located, Artifacts = new TestArtifacts(files, view.SampleCount) };
             ProfilerTrace.Write(() => $"second search {test.FullName}: {view.SampleCount} samples");
         }
     }
@@ -270,6 +272,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         if (t.Artifacts.Files.Count > 0) return null;
         int samples = t.Artifacts.Samples;
         if (samples > 0) return $"{samples} sample{(samples == 1 ? "" : "s")}: fewer than the {_settings.MinSamples} a test needs for its own flame graph (MinSamples)";
+        if (t.Located.How.SameMethodBeside) return "ran beside another test of the same method: their samples cannot be told apart, and neither is given them";
         // No sample: the test used less CPU than a sampling period, which the reported duration (it includes the
         // front end's own delay, about a millisecond under VSTest) can only suggest; past a second of it, more
         // likely the method was not found in the stacks.
@@ -290,10 +293,22 @@ public sealed class TestRunProfiler : IAsyncDisposable
 
     /// <summary>
     /// A test as profiled, and what its search was (for <see cref="SearchEmptyTestsAgain"/>). Its hottest frames are
-    /// found from <see cref="View"/> when the index is written, not inside the test's end, where the host waits.
+    /// found from its view when the index is written, not inside the test's end, where the host waits.
     /// </summary>
-    private sealed record ProfiledTest(TestCaseWindow Test, TestArtifacts Artifacts, ProfileView View,
-        TestCaseWindow Reported, ulong SearchFrom, string Name);
+    private sealed record ProfiledTest(TestWindowSearch.Located Located, TestArtifacts Artifacts, TestCaseWindow Reported, string Name)
+    {
+        public TestCaseWindow Test => Located.Test;
+        public ProfileView View => Located.View;
+    }
+
+    private const string ParallelWarning = "tests ran in parallel in one test host: the profile of a test that ran beside others holds only " +
+        "the samples whose stack holds its own method (its body, its async continuations, the lambdas and local functions it " +
+        "ran on other threads); the rest of such a test's time (the harness, the runtime's threads, work that other threads did " +
+        "without any test's frame on the stack) is counted as not attributed, on its row and its page";
+
+    /// <summary>What a test's page says of the samples it was not given.</summary>
+    private static string? AttributionNote(TestWindowSearch.Located located) => located.How.Beside.Count == 0 ? null
+        : $"ran beside {located.How.Beside.Count} other test{(located.How.Beside.Count == 1 ? "" : "s")}: {located.Unattributed} samples on other threads or outside any test's method during this test could not be attributed";
 
     /// <summary>
     /// Runs the per-test path once on what was recorded so far, before the first test ends: the collector's
@@ -309,7 +324,8 @@ public sealed class TestRunProfiler : IAsyncDisposable
         new TestMethodLocator(profile, "PerfTestKit.WarmUp.Test").Locate(_recordingStartNs, _recordingStartNs, _pid);
         view.TopFrames(HottestFrames);
         string directory = Path.Combine(_workDirectory, "warm-up");
-        WriteTestFiles(view, directory, "warm-up", new TestCaseWindow("", "warm-up", "warm-up", "None", _recordingStartNs, _recordingStartNs));
+        var warmUp = new TestCaseWindow("", "warm-up", "warm-up", "None", _recordingStartNs, _recordingStartNs);
+        WriteTestFiles(view, directory, "warm-up", new TestWindowSearch.Located(warmUp, view, new TestWindowSearch.Search(_recordingStartNs, Array.Empty<TestCaseWindow>(), false)));
         Directory.Delete(directory, recursive: true);
         // The run's own files are written once, at the session's end, where VSTest waits for them: compiling their
         // code there was most of the ~75 ms that writing them took.
@@ -400,10 +416,18 @@ public sealed class TestRunProfiler : IAsyncDisposable
             warnings.Add($"the kernel dropped {profile.LostEvents + profile.LostSamples} events: raise the buffer (-m) or lower the frequency");
         }
         var entries = _tests.Select(t => new TestIndexEntry(t.Test.Name, t.Test.FullName, t.Test.Outcome, t.Test.DurationMs, t.Artifacts.Samples, Hottest(profile, t.View),
-            LinkTo(t, ".flamegraph.html"), LinkTo(t, ".gecko.json"), NoFilesNote(t))).ToList();
+            LinkTo(t, ".flamegraph.html"), LinkTo(t, ".gecko.json"), NoFilesNote(t))
+            {
+                Unattributed = t.Located.How.Beside.Count == 0 ? null : t.Located.Unattributed,
+            }).ToList();
+        long? unattributed = _search.ParallelTests == 0 ? null : UnattributedSamples(profile);
+        if (unattributed > 0) warnings.Add($"{unattributed} samples taken while tests ran in parallel could not be attributed to any test");
         return new RunIndex(title, string.Join(' ', profile.Session.CommandLine), profile.Session.Hostname ?? Environment.MachineName,
             _settings.Event, _settings.Frequency, view.SampleCount, profile.LostEvents + profile.LostSamples, _started,
-            (DateTimeOffset.UtcNow - _started).TotalSeconds, warnings, runProfile, entries);
+            (DateTimeOffset.UtcNow - _started).TotalSeconds, warnings, runProfile, entries)
+        {
+            Unattributed = unattributed,
+        };
 
         string? LinkTo(ProfiledTest t, string suffix)
         {
@@ -412,8 +436,39 @@ public sealed class TestRunProfiler : IAsyncDisposable
         }
     }
 
-    private IReadOnlyList<string> WriteTestFiles(ProfileView view, string directory, string name, TestCaseWindow test) =>
-        ReportWriter.Write(view, directory, _settings.TestFormats, $"{test.FullName} ({test.Outcome}, {test.DurationMs:F1} ms)",
+    /// <summary>
+    /// The samples of this host, taken while a test that ran beside others ran, that no test was given: each counted
+    /// once, though the tests' windows overlap.
+    /// </summary>
+    private long UnattributedSamples(Profile profile)
+    {
+        var windows = _tests.Where(t => t.Located.How.Beside.Count > 0 && t.View.SampleCount > 0)
+            .Select(t => (t.Test.StartNs, t.Test.EndNs)).OrderBy(w => w.StartNs).ToList();
+        var attributed = new System.Collections.BitArray(profile.SampleCount);
+        foreach (var t in _tests)
+        {
+            foreach (int sample in t.View.Samples) attributed[sample] = true;
+        }
+        long count = 0;
+        ulong countedUpTo = 0;
+        foreach (var (start, end) in windows)
+        {
+            ulong from = Math.Max(start, countedUpTo);
+            if (from > end) continue;
+            foreach (int sample in profile.Select(new SampleFilter { FromNs = from, ToNs = end, Pid = _pid }).Samples)
+            {
+                if (!attributed[sample]) count++;
+            }
+            countedUpTo = end + 1;
+        }
+        return count;
+    }
+
+    private IReadOnlyList<string> WriteTestFiles(ProfileView view, string directory, string name, TestWindowSearch.Located located) =>
+        WriteTestFiles(view, directory, name, located.Test, AttributionNote(located));
+
+    private IReadOnlyList<string> WriteTestFiles(ProfileView view, string directory, string name, TestCaseWindow test, string? note) =>
+        ReportWriter.Write(view, directory, _settings.TestFormats, $"{test.FullName} ({test.Outcome}, {test.DurationMs:F1} ms){(note is null ? "" : $"; {note}")}",
             new GeckoProfileOptions
             {
                 Markers = new[] { new GeckoMarker(test.Name, test.StartNs, test.EndNs, new Dictionary<string, string> { ["outcome"] = test.Outcome }) },

@@ -3,19 +3,30 @@ using PerfTestKit.Model;
 namespace PerfTestKit.Profiling;
 
 /// <summary>
-/// Finds each test's samples in one host's recording: the window from the first to the last sample whose stack
-/// holds the test method, searched from after the previous test (or, once tests were seen to overlap, from the
-/// earliest of the last few tests' starts) up to the end the front end reported.
+/// Finds each test's samples in one host's recording. A test that ran alone (no other test's reported time
+/// overlaps its own) gets its whole window, every thread: from the first to the last sample whose stack holds its
+/// method, searched from after the previous test up to the end the front end reported. A test that ran beside
+/// others gets, sample by sample, only what holds its own method (its body, its async continuations, the lambdas
+/// and local functions it handed to other threads) and not another test's; the rest of its window (the harness,
+/// the runtime's threads, work without any test's frame) is counted as not attributed, never given to a test.
 /// </summary>
 internal sealed class TestWindowSearch
 {
-    /// <summary>How many recent tests' starts bound the search for the next one (tests may overlap when run in parallel).</summary>
-    private const int SearchBack = 8;
+    /// <summary>How many tests that ended are kept to tell whether a later one overlapped them.</summary>
+    private const int RecentTests = 512;
+
+    /// <summary>
+    /// How much earlier than its reported start a test may have started: front ends learn of starts through the
+    /// frameworks' queues (NUnit's event pump was seen ~100 ms behind under load).
+    /// </summary>
+    private const ulong StartLagNs = 2_000_000_000;
 
     private readonly int _pid;
     private readonly ulong _recordingStartNs;
-    private readonly Queue<ulong> _recentStarts = new();
-    private (ulong Start, ulong End)? _lastWindow;
+    private readonly Queue<TestCaseWindow> _recent = new();
+    private readonly Dictionary<string, ulong> _lastEndByMethod = new(StringComparer.Ordinal);
+    private ulong? _lastEnd;
+    private SourceMethodTable? _sourceMethods;
 
     public TestWindowSearch(int pid, ulong recordingStartNs)
     {
@@ -23,34 +34,54 @@ internal sealed class TestWindowSearch
         _recordingStartNs = recordingStartNs;
     }
 
-    /// <summary>Whether two tests' windows overlapped: from then on, a test's view keeps only its own threads.</summary>
-    public bool SawParallelTests { get; private set; }
-
-    /// <summary>A located test: its window (the reported one, emptied when no sample held its method), its samples, and where the search began.</summary>
-    public sealed record Located(TestCaseWindow Test, ProfileView View, ulong SearchFrom);
+    /// <summary>How many tests ran beside another test in this host.</summary>
+    public int ParallelTests { get; private set; }
 
     /// <summary>
-    /// The next test, in the order the tests started. Where windows overlap (tests run in parallel in one host), the
-    /// view keeps only the threads that ran the test.
+    /// A located test: its window (the reported one, emptied when no sample held its method), its samples, how it was
+    /// searched (for <see cref="Again"/>), and, for a test that ran beside others, the samples of its window that no
+    /// test could be given.
     /// </summary>
-    public Located Next(TestCaseWindow reported, Profile profile)
+    public sealed record Located(TestCaseWindow Test, ProfileView View, Search How, int Unattributed = 0);
+
+    /// <summary>Where a test was searched from, and beside which tests (empty: it ran alone).</summary>
+    public sealed record Search(ulong FromNs, IReadOnlyList<TestCaseWindow> Beside, bool SameMethodBeside);
+
+    /// <summary>
+    /// The next test, in the order the tests started. <paramref name="others"/> are the tests the front end knows
+    /// of that have not been searched yet: still running, or ended with this one.
+    /// </summary>
+    public Located Next(TestCaseWindow reported, IEnumerable<TestCaseWindow> others, Profile profile)
     {
-        // Tests in one host usually run one after another: search after the previous test's end. Once tests were
-        // seen to overlap, search back over the last few tests' starts instead.
-        ulong from = !SawParallelTests && _lastWindow is { } previous ? previous.End + 1
-            : _recentStarts.Count == 0 ? _recordingStartNs : _recentStarts.Min();
-        var located = new TestMethodLocator(profile, reported.FullName).Locate(from, reported.EndNs, _pid);
-        if (located is not { } window)
+        var beside = _recent.Concat(others).Where(o => o.Id != reported.Id && Overlap(o, reported)).ToList();
+        var methods = TestMethodLocator.TestMethods(reported);
+        bool sameMethod = beside.Any(o => TestMethodLocator.TestMethods(o).Intersect(methods).Any());
+        ulong from;
+        if (beside.Count == 0)
         {
-            var empty = reported with { StartNs = reported.EndNs, EndNs = reported.EndNs };
-            return new Located(empty, profile.Select(new SampleFilter { FromNs = 1, ToNs = 0 }), from);
+            // Alone: search after the previous test's end.
+            from = _lastEnd is { } previous ? previous + 1 : _recordingStartNs;
         }
-        _recentStarts.Enqueue(window.StartNs);
-        if (_recentStarts.Count > SearchBack) _recentStarts.Dequeue();
-        bool overlaps = _lastWindow is { } last && window.StartNs <= last.End && window.EndNs >= last.Start;
-        _lastWindow = (window.StartNs, window.EndNs);
-        if (overlaps) SawParallelTests = true;
-        return new Located(reported with { StartNs = window.StartNs, EndNs = window.EndNs }, Select(profile, window), from);
+        else
+        {
+            // Beside others: only this test's own method decides, so search back as far as its start may lie, but not
+            // into an earlier case of the same method (parameterised tests).
+            ParallelTests++;
+            from = Math.Max(_recordingStartNs, reported.StartNs > StartLagNs ? reported.StartNs - StartLagNs : 0);
+            foreach (string method in methods)
+            {
+                if (_lastEndByMethod.TryGetValue(method, out ulong end)) from = Math.Max(from, end + 1);
+            }
+        }
+        var located = Find(reported, new Search(from, beside, sameMethod), profile);
+        _recent.Enqueue(reported);
+        if (_recent.Count > RecentTests) _recent.Dequeue();
+        if (located.View.SampleCount > 0)
+        {
+            _lastEnd = Math.Max(_lastEnd ?? 0, located.Test.EndNs);
+            foreach (string method in methods) _lastEndByMethod[method] = located.Test.EndNs;
+        }
+        return located;
     }
 
     /// <summary>
@@ -58,12 +89,49 @@ internal sealed class TestWindowSearch
     /// machine perf may not have written them yet). Same range, so a test too short to be sampled stays empty rather
     /// than borrowing another case's samples. Null when it is still empty.
     /// </summary>
-    public Located? Again(TestCaseWindow reported, ulong searchFrom, Profile profile) =>
-        new TestMethodLocator(profile, reported.FullName).Locate(searchFrom, reported.EndNs, _pid) is { } window
-            ? new Located(reported with { StartNs = window.StartNs, EndNs = window.EndNs }, Select(profile, window), searchFrom)
-            : null;
+    public Located? Again(TestCaseWindow reported, Search how, Profile profile) =>
+        Find(reported, how, profile) is { View.SampleCount: > 0 } located ? located : null;
 
-    /// <summary>The samples of a located test: its window in this host, and only its threads once tests ran in parallel.</summary>
-    private ProfileView Select(Profile profile, (ulong StartNs, ulong EndNs, IReadOnlySet<int> Tids) window) =>
-        profile.Select(new SampleFilter { FromNs = window.StartNs, ToNs = window.EndNs, Pid = _pid, Tids = SawParallelTests ? window.Tids : null });
+    private Located Find(TestCaseWindow reported, Search how, Profile profile)
+    {
+        if (_sourceMethods is null || !_sourceMethods.Describes(profile)) _sourceMethods = new SourceMethodTable(profile);
+        var owners = new List<IReadOnlyCollection<string>> { TestMethodLocator.TestMethods(reported) };
+        owners.AddRange(how.Beside.Select(TestMethodLocator.TestMethods));
+        var locator = new TestMethodLocator(profile, _sourceMethods, owners);
+        if (how.Beside.Count == 0)
+        {
+            return locator.Locate(how.FromNs, reported.EndNs, _pid) is { } window
+                ? new Located(reported with { StartNs = window.StartNs, EndNs = window.EndNs },
+                    profile.Select(new SampleFilter { FromNs = window.StartNs, ToNs = window.EndNs, Pid = _pid }), how)
+                : Empty(reported, profile, how);
+        }
+        // Another test of the same method ran at the same time (parameterised cases or an inherited test run in
+        // parallel): their samples cannot be told apart, and none is given to either.
+        if (how.SameMethodBeside) return Empty(reported, profile, how);
+
+        var candidates = profile.Select(new SampleFilter { FromNs = how.FromNs, ToNs = reported.EndNs, Pid = _pid });
+        var own = new List<int>();
+        foreach (int sample in candidates.SampleIndices)
+        {
+            if (locator.Owner(profile.SampleStack(sample)) == 0) own.Add(sample);
+        }
+        if (own.Count == 0) return Empty(reported, profile, how);
+        ulong start = profile.SampleTime(own[0]), end = profile.SampleTime(own[^1]);
+        int unattributed = 0;
+        foreach (int sample in profile.Select(new SampleFilter { FromNs = start, ToNs = end, Pid = _pid }).SampleIndices)
+        {
+            if (locator.Owner(profile.SampleStack(sample)) < 0) unattributed++;
+        }
+        var view = profile.Select(new SampleFilter { FromNs = start, ToNs = end, Pid = _pid }, own.ToArray());
+        return new Located(reported with { StartNs = start, EndNs = end }, view, how, unattributed);
+    }
+
+    private Located Empty(TestCaseWindow reported, Profile profile, Search how) =>
+        new(reported with { StartNs = reported.EndNs, EndNs = reported.EndNs }, profile.Select(new SampleFilter { FromNs = 1, ToNs = 0 }), how);
+
+    /// <summary>Whether two tests' reported times overlap (a test still running has its start as its end so far: it overlaps what ends after it started).</summary>
+    private static bool Overlap(TestCaseWindow a, TestCaseWindow b) =>
+        a.StartNs <= Later(b) && b.StartNs <= Later(a);
+
+    private static ulong Later(TestCaseWindow test) => test.Outcome == TestCaseWindow.Running ? ulong.MaxValue : test.EndNs;
 }

@@ -9,11 +9,19 @@ public sealed record HotFrame(string Name, string Module, int Self, double Perce
 /// <summary>One row of the run index.</summary>
 /// <param name="Note">Why the test has no files of its own (too short to be sampled, too few samples), or null.</param>
 public sealed record TestIndexEntry(string Name, string FullName, string Outcome, double DurationMs, int Samples,
-    IReadOnlyList<HotFrame> Hottest, string? FlameGraph, string? Gecko, string? Note = null);
+    IReadOnlyList<HotFrame> Hottest, string? FlameGraph, string? Gecko, string? Note = null)
+{
+    /// <summary>For a test that ran beside others: the samples of its time that no test could be given.</summary>
+    public int? Unattributed { get; init; }
+}
 
 /// <summary>The run as the index shows it.</summary>
 public sealed record RunIndex(string Title, string Command, string Host, string Event, int Frequency, long Samples, ulong Lost,
-    DateTimeOffset Started, double DurationSeconds, IReadOnlyList<string> Warnings, string? RunProfile, IReadOnlyList<TestIndexEntry> Tests);
+    DateTimeOffset Started, double DurationSeconds, IReadOnlyList<string> Warnings, string? RunProfile, IReadOnlyList<TestIndexEntry> Tests)
+{
+    /// <summary>Samples taken while tests ran in parallel that no test could be given; null when none ran in parallel.</summary>
+    public long? Unattributed { get; init; }
+}
 
 /// <summary>
 /// Writes the run's index.html (every test with outcome, duration, samples, hottest frames and a link to its flame
@@ -40,6 +48,7 @@ public static class RunIndexWriter
         json.WriteNumber("lost", index.Lost);
         json.WriteString("started", index.Started.ToString("o", System.Globalization.CultureInfo.InvariantCulture));
         json.WriteNumber("duration", Math.Round(index.DurationSeconds, 3));
+        if (index.Unattributed is { } unattributed) json.WriteNumber("unattributed", unattributed);
         json.WriteStartArray("warnings");
         foreach (var warning in index.Warnings) json.WriteStringValue(warning);
         json.WriteEndArray();
@@ -68,6 +77,7 @@ public static class RunIndexWriter
             if (test.FlameGraph is { } fg) json.WriteString("flameGraph", fg); else json.WriteNull("flameGraph");
             if (test.Gecko is { } gecko) json.WriteString("gecko", gecko); else json.WriteNull("gecko");
             if (test.Note is { } note) json.WriteString("note", note); else json.WriteNull("note");
+            if (test.Unattributed is { } notGiven) json.WriteNumber("unattributed", notGiven);
             json.WriteEndObject();
         }
         json.WriteEndArray();
