@@ -38,6 +38,33 @@ internal static class SampleTestProjects
     /// </summary>
     public static string Create(string name, string framework, bool perfProfileProperty, string extraTests = "")
     {
+        string dir = CreateProject(name, framework, perfProfileProperty);
+        bool mstest = framework.StartsWith("mstest", StringComparison.Ordinal);
+        string attribute = framework.StartsWith("nunit", StringComparison.Ordinal) ? "[NUnit.Framework.Test]"
+            : mstest ? "[Microsoft.VisualStudio.TestTools.UnitTesting.TestMethod]" : "[Xunit.Fact]";
+        string check = framework.StartsWith("nunit", StringComparison.Ordinal) ? "NUnit.Framework.Assert.That(v, NUnit.Framework.Is.Not.EqualTo(42))"
+            : mstest ? "Microsoft.VisualStudio.TestTools.UnitTesting.Assert.AreNotEqual(42L, v)" : "Xunit.Assert.NotEqual(42, v)";
+        string code = mstest ? TestsCode.Replace("public class HotTests", "[Microsoft.VisualStudio.TestTools.UnitTesting.TestClass]\npublic class HotTests", StringComparison.Ordinal) : TestsCode;
+        File.WriteAllText(Path.Combine(dir, "HotTests.cs"), code + $$"""
+
+                {{attribute}} public void Uses_alpha() { var v = HotAlpha(300); {{check}}; }
+                {{attribute}} public void Uses_beta() { var v = HotBeta(300); {{check}}; }
+            {{extraTests}}
+            }
+            """);
+        return dir;
+    }
+
+    /// <summary>A test project as <see cref="Create"/> makes it, with <paramref name="code"/> as its only source file.</summary>
+    public static string CreateWithCode(string name, string framework, string code)
+    {
+        string dir = CreateProject(name, framework, perfProfileProperty: true);
+        File.WriteAllText(Path.Combine(dir, "Tests.cs"), code);
+        return dir;
+    }
+
+    private static string CreateProject(string name, string framework, bool perfProfileProperty)
+    {
         string dir = Path.Combine(Root, name);
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(Root, "nuget.config"), $"""
@@ -79,19 +106,6 @@ internal static class SampleTestProjects
                 <PackageReference Include="PerfTestKit" Version="{Version}" />
               </ItemGroup>
             </Project>
-            """);
-        bool mstest = framework.StartsWith("mstest", StringComparison.Ordinal);
-        string attribute = framework.StartsWith("nunit", StringComparison.Ordinal) ? "[NUnit.Framework.Test]"
-            : mstest ? "[Microsoft.VisualStudio.TestTools.UnitTesting.TestMethod]" : "[Xunit.Fact]";
-        string check = framework.StartsWith("nunit", StringComparison.Ordinal) ? "NUnit.Framework.Assert.That(v, NUnit.Framework.Is.Not.EqualTo(42))"
-            : mstest ? "Microsoft.VisualStudio.TestTools.UnitTesting.Assert.AreNotEqual(42L, v)" : "Xunit.Assert.NotEqual(42, v)";
-        string code = mstest ? TestsCode.Replace("public class HotTests", "[Microsoft.VisualStudio.TestTools.UnitTesting.TestClass]\npublic class HotTests", StringComparison.Ordinal) : TestsCode;
-        File.WriteAllText(Path.Combine(dir, "HotTests.cs"), code + $$"""
-
-                {{attribute}} public void Uses_alpha() { var v = HotAlpha(300); {{check}}; }
-                {{attribute}} public void Uses_beta() { var v = HotBeta(300); {{check}}; }
-            {{extraTests}}
-            }
             """);
         return dir;
     }

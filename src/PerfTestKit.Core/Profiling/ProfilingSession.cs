@@ -220,7 +220,7 @@ public sealed class ProfilingSession : IAsyncDisposable
             List<TestCaseWindow> ended;
             try
             {
-                ended = log.ReadNew();
+                ended = log.ReadNew(final: hostDone);
             }
             catch (Exception e)
             {

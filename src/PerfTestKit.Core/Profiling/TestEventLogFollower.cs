@@ -10,6 +10,7 @@ public sealed class TestEventLogFollower : IDisposable
     private byte[] _pending = new byte[64 * 1024];
     private int _pendingLength;
     private readonly Dictionary<string, TestCaseWindow> _started = new(StringComparer.Ordinal);
+    private TestCaseWindow? _heldBack;
 
     public TestEventLogFollower(string path) => _path = path;
 
@@ -19,10 +20,15 @@ public sealed class TestEventLogFollower : IDisposable
     /// <summary>How many tests' ends were read in all.</summary>
     public int TestsRead { get; private set; }
 
-    /// <summary>Tests that ended since the last call.</summary>
-    public List<TestCaseWindow> ReadNew()
+    /// <summary>
+    /// Tests that ended since the last call. A test whose end is the last line so far is held back until a line
+    /// follows it (or <paramref name="final"/>): whether the next test started, and of which method, decides where its
+    /// samples end (see <see cref="TestWindowSearch"/>).
+    /// </summary>
+    public List<TestCaseWindow> ReadNew(bool final = false)
     {
         var tests = new List<TestCaseWindow>();
+        bool anyLine = false, lastLineEnded = false;
         if (_stream is null)
         {
             if (!File.Exists(_path)) return tests;
@@ -41,6 +47,8 @@ public sealed class TestEventLogFollower : IDisposable
             var line = _pending.AsSpan(start, newline - start);
             if (line.IsEmpty) continue;
             var test = Parse(line, out bool isStart);
+            anyLine = true;
+            lastLineEnded = test is not null && !isStart;
             if (test is null) Finished = true;
             else if (isStart) _started[test.Id] = test;
             else
@@ -51,6 +59,16 @@ public sealed class TestEventLogFollower : IDisposable
         }
         Buffer.BlockCopy(_pending, start, _pending, 0, _pendingLength - start);
         _pendingLength -= start;
+        if (_heldBack is { } held && (anyLine || final))
+        {
+            tests.Insert(0, held);
+            _heldBack = null;
+        }
+        if (lastLineEnded && !final && !Finished)
+        {
+            _heldBack = tests[^1];
+            tests.RemoveAt(tests.Count - 1);
+        }
         TestsRead += tests.Count;
         return tests;
     }

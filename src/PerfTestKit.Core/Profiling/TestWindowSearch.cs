@@ -44,8 +44,11 @@ internal sealed class TestWindowSearch
     /// </summary>
     public sealed record Located(TestCaseWindow Test, ProfileView View, Search How, int Unattributed = 0);
 
-    /// <summary>Where a test was searched from, and beside which tests (empty: it ran alone).</summary>
-    public sealed record Search(ulong FromNs, IReadOnlyList<TestCaseWindow> Beside, bool SameMethodBeside);
+    /// <summary>
+    /// Where a test was searched from, and beside which tests (empty: it ran alone). <paramref name="SameMethodFollows"/>:
+    /// the next test to start is a case of the same method (parameterised tests), so its samples look like this one's.
+    /// </summary>
+    public sealed record Search(ulong FromNs, IReadOnlyList<TestCaseWindow> Beside, bool SameMethodBeside, bool SameMethodFollows = false);
 
     /// <summary>
     /// The next test, in the order the tests started. <paramref name="others"/> are the tests the front end knows
@@ -53,9 +56,12 @@ internal sealed class TestWindowSearch
     /// </summary>
     public Located Next(TestCaseWindow reported, IEnumerable<TestCaseWindow> others, Profile profile)
     {
-        var beside = _recent.Concat(others).Where(o => o.Id != reported.Id && Overlap(o, reported)).ToList();
+        var othersList = others.ToList();
+        var beside = _recent.Concat(othersList).Where(o => o.Id != reported.Id && Overlap(o, reported)).ToList();
         var methods = TestMethodLocator.TestMethods(reported);
-        bool sameMethod = beside.Any(o => TestMethodLocator.TestMethods(o).Intersect(methods).Any());
+        bool SameMethod(TestCaseWindow o) => TestMethodLocator.TestMethods(o).Intersect(methods).Any();
+        bool sameMethod = beside.Any(SameMethod);
+        bool sameMethodFollows = othersList.Any(o => o.Id != reported.Id && o.StartNs >= reported.StartNs && SameMethod(o));
         ulong from;
         if (beside.Count == 0)
         {
@@ -73,7 +79,7 @@ internal sealed class TestWindowSearch
                 if (_lastEndByMethod.TryGetValue(method, out ulong end)) from = Math.Max(from, end + 1);
             }
         }
-        var located = Find(reported, new Search(from, beside, sameMethod), profile);
+        var located = Find(reported, new Search(from, beside, sameMethod, sameMethodFollows), profile);
         _recent.Enqueue(reported);
         if (_recent.Count > RecentTests) _recent.Dequeue();
         if (located.View.SampleCount > 0)
@@ -100,7 +106,8 @@ internal sealed class TestWindowSearch
         var locator = new TestMethodLocator(profile, _sourceMethods, owners);
         if (how.Beside.Count == 0)
         {
-            return locator.Locate(how.FromNs, reported.EndNs, _pid) is { } window
+            ulong until = how.SameMethodFollows ? LeftTheMethod(locator, profile, how.FromNs, reported.EndNs) : reported.EndNs;
+            return locator.Locate(how.FromNs, until, _pid) is { } window
                 ? new Located(reported with { StartNs = window.StartNs, EndNs = window.EndNs },
                     profile.Select(new SampleFilter { FromNs = window.StartNs, ToNs = window.EndNs, Pid = _pid }), how)
                 : Empty(reported, profile, how);
@@ -124,6 +131,32 @@ internal sealed class TestWindowSearch
         }
         var view = profile.Select(new SampleFilter { FromNs = start, ToNs = end, Pid = _pid }, own.ToArray());
         return new Located(reported with { StartNs = start, EndNs = end }, view, how, unattributed);
+    }
+
+    /// <summary>
+    /// Where a test's method was first left on the thread that ran it: the next case of the same method starts after
+    /// that, and its samples would otherwise look like this one's until the front end's late end. Found only when a
+    /// sample caught the thread between the cases (in its set-up, tear-down or the harness): cases run back to back with
+    /// less than a sampling period between them cannot be told apart by their samples.
+    /// </summary>
+    private ulong LeftTheMethod(TestMethodLocator locator, Profile profile, ulong fromNs, ulong toNs)
+    {
+        int? thread = null;
+        ulong lastOwn = 0;
+        foreach (int sample in profile.Select(new SampleFilter { FromNs = fromNs, ToNs = toNs, Pid = _pid }).SampleIndices)
+        {
+            bool own = locator.Owner(profile.SampleStack(sample)) == 0;
+            int tid = profile.SampleThread(sample).Tid;
+            if (thread is null)
+            {
+                if (!own) continue;
+                thread = tid;
+            }
+            if (tid != thread) continue;
+            if (!own) return lastOwn;
+            lastOwn = profile.SampleTime(sample);
+        }
+        return toNs;
     }
 
     private Located Empty(TestCaseWindow reported, Profile profile, Search how) =>

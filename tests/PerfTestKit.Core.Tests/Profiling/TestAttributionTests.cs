@@ -121,6 +121,24 @@ public class TestAttributionTests
         Assert.That(one.How.SameMethodBeside, Is.True);
     }
 
+    [Test]
+    public void Consecutive_cases_of_one_method_end_where_the_method_was_left_not_at_the_late_reported_end()
+    {
+        var profile = new Builder()
+            .Every(0, 40, 1, "nunit::Run", "P::Case(int32)", "Hot::HotFirst(int32)")
+            .Every(40, 45, 1, "nunit::Run", "P::SetUp()")
+            .Every(45, 90, 1, "nunit::Run", "P::Case(int32)", "Hot::HotSecond(int32)")
+            .Build();
+        var search = new TestWindowSearch(Pid, 0);
+        // The front end learnt of the first case's end 30 ms late, after the second case had started.
+        var one = search.Next(Window("1", "P.Case(1)", 0, 70), new[] { Window("2", "P.Case(2)", 71, 71, TestCaseWindow.Running) }, profile);
+        var two = search.Next(Window("2", "P.Case(2)", 71, 95), Array.Empty<TestCaseWindow>(), profile);
+
+        Assert.That(Leaves(one.View), Is.EquivalentTo(new[] { "Hot::HotFirst(int32)" }));
+        Assert.That(Leaves(two.View), Is.EquivalentTo(new[] { "Hot::HotSecond(int32)" }));
+        Assert.That(two.View.SampleCount, Is.EqualTo(45));
+    }
+
     private static TestCaseWindow Window(string id, string fullName, int startMs, int endMs, string outcome = "Passed") =>
         new(id, fullName, fullName, outcome, Ms(startMs), Ms(endMs));
 

@@ -39,4 +39,36 @@ public class TestEventLogFollowerTests
             File.Delete(path);
         }
     }
+
+    [Test]
+    public void A_test_whose_end_is_the_last_line_waits_for_the_next_line_which_says_what_started_after_it()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"perftestkit-tests-{Environment.ProcessId}-events-{Guid.NewGuid():N}");
+        try
+        {
+            using var follower = new TestEventLogFollower(path);
+            using var log = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+            log.Write(TestEventLog.StartLine("1", "Case(1)", "S.Case(1)", 100, declaringType: "S.Base"));
+            log.Write(TestEventLog.Line("1", "Case(1)", "S.Case(1)", "Passed", 100, 200, declaringType: "S.Base"));
+            log.Flush();
+            Assert.That(follower.ReadNew(), Is.Empty, "held until a line follows its end");
+            Assert.That(follower.ReadNew(), Is.Empty, "still nothing after it");
+
+            log.Write(TestEventLog.StartLine("2", "Case(2)", "S.Case(2)", 210));
+            log.Flush();
+            var ended = follower.ReadNew();
+            Assert.That(ended.Select(t => (t.Name, t.DeclaringType)), Is.EqualTo(new[] { ("Case(1)", (string?)"S.Base") }));
+            Assert.That(follower.Running.Select(t => (t.Name, t.Outcome)), Is.EqualTo(new[] { ("Case(2)", TestCaseWindow.Running) }), "the next case is known to be running");
+
+            log.Write(TestEventLog.Line("2", "Case(2)", "S.Case(2)", "Passed", 210, 300));
+            log.Flush();
+            Assert.That(follower.ReadNew(), Is.Empty);
+            Assert.That(follower.ReadNew(final: true).Select(t => t.Name), Is.EqualTo(new[] { "Case(2)" }), "the host is done: nothing is held");
+            Assert.That(follower.TestsRead, Is.EqualTo(2));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
