@@ -135,28 +135,49 @@ internal sealed class TestWindowSearch
 
     /// <summary>
     /// Where a test's method was first left on the thread that ran it: the next case of the same method starts after
-    /// that, and its samples would otherwise look like this one's until the front end's late end. Found only when a
-    /// sample caught the thread between the cases (in its set-up, tear-down or the harness): cases run back to back with
-    /// less than a sampling period between them cannot be told apart by their samples.
+    /// that, and its samples would otherwise look like this one's until the front end's late end. Found only when samples
+    /// caught the thread between the cases (in a set-up, tear-down or the harness, for two sampling periods): cases run
+    /// back to back with less than that between them cannot be told apart by their samples.
     /// </summary>
     private ulong LeftTheMethod(TestMethodLocator locator, Profile profile, ulong fromNs, ulong toNs)
     {
-        int? thread = null;
+        int? thread = null, root = null;
         ulong lastOwn = 0;
+        int outside = 0;
         foreach (int sample in profile.Select(new SampleFilter { FromNs = fromNs, ToNs = toNs, Pid = _pid }).SampleIndices)
         {
-            bool own = locator.Owner(profile.SampleStack(sample)) == 0;
+            int stack = profile.SampleStack(sample);
+            bool own = locator.Owner(stack) == 0;
             int tid = profile.SampleThread(sample).Tid;
             if (thread is null)
             {
                 if (!own) continue;
                 thread = tid;
+                root = RootFrame(profile, stack);
             }
             if (tid != thread) continue;
-            if (!own) return lastOwn;
-            lastOwn = profile.SampleTime(sample);
+            if (own)
+            {
+                lastOwn = profile.SampleTime(sample);
+                outside = 0;
+            }
+            // Only whole stacks (from the thread's own root) without the method show it was left: a walk that broke
+            // off in the runtime (no frame pointers there) has lost the frames above, the method's among them. Two in
+            // a row: a walk through the runtime can also skip frames and still reach the root.
+            else if (RootFrame(profile, stack) == root && ++outside == LeftAfterSamples) return lastOwn;
         }
         return toNs;
+    }
+
+    /// <summary>How many whole stacks in a row without the method show the thread left it.</summary>
+    private const int LeftAfterSamples = 2;
+
+    private static int RootFrame(Profile profile, int stack)
+    {
+        var stacks = profile.Stacks;
+        if (stack < 0) return -1;
+        while (stacks.Parent(stack) >= 0) stack = stacks.Parent(stack);
+        return stacks.Frame(stack);
     }
 
     private Located Empty(TestCaseWindow reported, Profile profile, Search how) =>
