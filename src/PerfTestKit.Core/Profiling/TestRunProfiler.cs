@@ -197,7 +197,14 @@ public sealed class TestRunProfiler : IAsyncDisposable
             lock (_gate)
             {
                 CatchUp(ended.Max(t => t.EndNs));
-                for (int i = 0; i < ended.Count; i++) EndTestLocked(ended[i], ended.Skip(i + 1).Concat(running), caughtUp: true);
+                for (int i = 0; i < ended.Count; i++)
+                {
+                    // The later tests that may have run beside this one (they started before it ended; the batch is
+                    // in the order of starts), and the next one in any case (a case of the same method?).
+                    var test = ended[i];
+                    var later = ended.Skip(i + 1).TakeWhile((t, k) => k == 0 || t.StartNs <= test.EndNs);
+                    EndTestLocked(test, later.Concat(running), caughtUp: true);
+                }
             }
         }
         finally
@@ -307,8 +314,8 @@ public sealed class TestRunProfiler : IAsyncDisposable
         "without any test's frame on the stack) is counted as not attributed, on its row and its page";
 
     /// <summary>What a test's page says of the samples it was not given.</summary>
-    private static string? AttributionNote(TestWindowSearch.Located located) => located.How.Beside.Count == 0 ? null
-        : $"ran beside {located.How.Beside.Count} other test{(located.How.Beside.Count == 1 ? "" : "s")}: {located.Unattributed} samples on other threads or outside any test's method during this test could not be attributed";
+    private static string? AttributionNote(TestWindowSearch.Located located) => !located.How.Parallel ? null
+        : $"ran while tests ran in parallel: {located.Unattributed} samples on other threads or outside any test's method during this test could not be attributed";
 
     /// <summary>
     /// Runs the per-test path once on what was recorded so far, before the first test ends: the collector's
@@ -418,7 +425,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         var entries = _tests.Select(t => new TestIndexEntry(t.Test.Name, t.Test.FullName, t.Test.Outcome, t.Test.DurationMs, t.Artifacts.Samples, Hottest(profile, t.View),
             LinkTo(t, ".flamegraph.html"), LinkTo(t, ".gecko.json"), NoFilesNote(t))
             {
-                Unattributed = t.Located.How.Beside.Count == 0 ? null : t.Located.Unattributed,
+                Unattributed = t.Located.How.Parallel ? t.Located.Unattributed : null,
             }).ToList();
         long? unattributed = _search.ParallelTests == 0 ? null : UnattributedSamples(profile);
         if (unattributed > 0) warnings.Add($"{unattributed} samples taken while tests ran in parallel could not be attributed to any test");
@@ -442,7 +449,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
     /// </summary>
     private long UnattributedSamples(Profile profile)
     {
-        var windows = _tests.Where(t => t.Located.How.Beside.Count > 0 && t.View.SampleCount > 0)
+        var windows = _tests.Where(t => t.Located.How.Parallel && t.View.SampleCount > 0)
             .Select(t => (t.Test.StartNs, t.Test.EndNs)).OrderBy(w => w.StartNs).ToList();
         var attributed = new System.Collections.BitArray(profile.SampleCount);
         foreach (var t in _tests)

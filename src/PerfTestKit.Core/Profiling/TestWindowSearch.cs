@@ -4,7 +4,7 @@ namespace PerfTestKit.Profiling;
 
 /// <summary>
 /// Finds each test's samples in one host's recording. A test that ran alone (no other test's reported time
-/// overlaps its own) gets its whole window, every thread: from the first to the last sample whose stack holds its
+/// overlaps its own, and none did before in this host) gets its whole window, every thread: from the first to the last sample whose stack holds its
 /// method, searched from after the previous test up to the end the front end reported. A test that ran beside
 /// others gets, sample by sample, only what holds its own method (its body, its async continuations, the lambdas
 /// and local functions it handed to other threads) and not another test's; the rest of its window (the harness,
@@ -48,7 +48,16 @@ internal sealed class TestWindowSearch
     /// Where a test was searched from, and beside which tests (empty: it ran alone). <paramref name="SameMethodFollows"/>:
     /// the next test to start is a case of the same method (parameterised tests), so its samples look like this one's.
     /// </summary>
-    public sealed record Search(ulong FromNs, IReadOnlyList<TestCaseWindow> Beside, bool SameMethodBeside, bool SameMethodFollows = false);
+    public sealed record Search(ulong FromNs, IReadOnlyList<TestCaseWindow> Beside, bool SameMethodBeside, bool SameMethodFollows = false)
+    {
+        /// <summary>
+        /// Whether the test is attributed sample by sample: it ran beside others, or tests in this host were already
+        /// seen to run in parallel. The frameworks' reports come late and sometimes in bursts (a test reported as
+        /// taking 0 ms): in a parallel run, a test that seems to overlap no other may still have, and its window
+        /// would take their work.
+        /// </summary>
+        public bool Parallel { get; init; }
+    }
 
     /// <summary>
     /// The next test, in the order the tests started. <paramref name="others"/> are the tests the front end knows
@@ -61,9 +70,10 @@ internal sealed class TestWindowSearch
         var methods = TestMethodLocator.TestMethods(reported);
         bool SameMethod(TestCaseWindow o) => TestMethodLocator.TestMethods(o).Intersect(methods).Any();
         bool sameMethod = beside.Any(SameMethod);
-        bool sameMethodFollows = othersList.Any(o => o.Id != reported.Id && o.StartNs >= reported.StartNs && SameMethod(o));
+        bool sameMethodFollows = othersList.Where(o => o.Id != reported.Id && o.StartNs >= reported.StartNs).MinBy(o => o.StartNs) is { } next && SameMethod(next);
         ulong from;
-        if (beside.Count == 0)
+        bool parallel = beside.Count > 0 || ParallelTests > 0;
+        if (!parallel)
         {
             // Alone: search after the previous test's end.
             from = _lastEnd is { } previous ? previous + 1 : _recordingStartNs;
@@ -79,7 +89,7 @@ internal sealed class TestWindowSearch
                 if (_lastEndByMethod.TryGetValue(method, out ulong end)) from = Math.Max(from, end + 1);
             }
         }
-        var located = Find(reported, new Search(from, beside, sameMethod, sameMethodFollows), profile);
+        var located = Find(reported, new Search(from, beside, sameMethod, sameMethodFollows) { Parallel = parallel }, profile);
         _recent.Enqueue(reported);
         if (_recent.Count > RecentTests) _recent.Dequeue();
         if (located.View.SampleCount > 0)
@@ -104,7 +114,7 @@ internal sealed class TestWindowSearch
         var owners = new List<IReadOnlyCollection<string>> { TestMethodLocator.TestMethods(reported) };
         owners.AddRange(how.Beside.Select(TestMethodLocator.TestMethods));
         var locator = new TestMethodLocator(profile, _sourceMethods, owners);
-        if (how.Beside.Count == 0)
+        if (!how.Parallel)
         {
             ulong until = how.SameMethodFollows ? LeftTheMethod(locator, profile, how.FromNs, reported.EndNs) : reported.EndNs;
             return locator.Locate(how.FromNs, until, _pid) is { } window

@@ -73,6 +73,29 @@ public class TestAttributionTests
     }
 
     [Test]
+    public void Once_tests_ran_in_parallel_a_test_whose_report_overlaps_none_still_gets_only_its_own_samples()
+    {
+        var profile = new Builder()
+            .Every(0, 50, 1, "xunit::Run", "FirstTests::First()", "Hot::HotFirst(int32)")
+            .Every(0, 50, 2, "xunit::Run", "SecondTests::Second()", "Hot::HotSecond(int32)")
+            .Every(60, 100, 1, "xunit::Run", "LaterTests::Later()", "Hot::HotThird(int32)")
+            // Another class's constructor on another thread: that test was reported in a late burst, as taking 0 ms.
+            .Every(60, 100, 2, "xunit::Run", "OtherTests::.ctor()", "Hot::HotBase(int32)")
+            .Build();
+        var search = new TestWindowSearch(Pid, 0);
+        var first = Window("1", "FirstTests.First", 0, 50);
+        var second = Window("2", "SecondTests.Second", 1, 51);
+        search.Next(first, new[] { second }, profile);
+        search.Next(second, Array.Empty<TestCaseWindow>(), profile);
+        var later = search.Next(Window("3", "LaterTests.Later", 55, 101), Array.Empty<TestCaseWindow>(), profile);
+
+        Assert.That(later.How.Beside, Is.Empty);
+        Assert.That(later.How.Parallel, Is.True, "the host ran tests in parallel");
+        Assert.That(Leaves(later.View), Is.EquivalentTo(new[] { "Hot::HotThird(int32)" }), "not the other class's constructor work");
+        Assert.That(later.Unattributed, Is.EqualTo(39));
+    }
+
+    [Test]
     public void A_test_that_ran_alone_keeps_its_whole_window_on_every_thread()
     {
         var profile = new Builder()
