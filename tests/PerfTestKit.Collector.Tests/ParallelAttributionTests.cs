@@ -15,12 +15,13 @@ public class ParallelAttributionTests
         public static class Hot
         {
             [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
-            public static long Burn(int ms, int salt) { var sw = System.Diagnostics.Stopwatch.StartNew(); long x = salt; while (sw.ElapsedMilliseconds < ms) for (int i = 0; i < 1000; i++) x += i * 3 ^ x; return x; }
+            public static long Burn(int ms, int salt) { var sw = System.Diagnostics.Stopwatch.StartNew(); long end = CpuMs() + ms; long x = salt; while (Burning(sw, end, ms)) for (int i = 0; i < 100_000; i++) x += i * 3 ^ x; return x; }
             [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] public static long HotFirst(int ms) => Burn(ms, 1);
             [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] public static long HotSecond(int ms) => Burn(ms, 2);
             [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] public static long HotThird(int ms) => Burn(ms, 3);
             [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] public static long HotBase(int ms) => Burn(ms, 4);
             [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)] public static long SetUpWork(int ms) => Burn(ms, 5);
+        """ + SampleTestProjects.CpuClock + """
         }
         """;
 

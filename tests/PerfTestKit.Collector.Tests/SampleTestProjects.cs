@@ -21,15 +21,28 @@ internal static class SampleTestProjects
     private const string Configuration = "Release";
 #endif
 
+    /// <summary>
+    /// Members for a generated test class: burning "ms" means that much of the thread's own CPU time (at most three
+    /// times as long on the clock), so that a test's sample count does not depend on how busy the machine is: a
+    /// 300 ms test had 95 samples, not 300, beside two other builds. Runs of more than 10 s are timed on the clock.
+    /// </summary>
+    public const string CpuClock = """
+            [System.Runtime.InteropServices.DllImport("libc")] private static extern int clock_gettime(int clock, out Timespec time);
+            private struct Timespec { public long Seconds; public long Nanoseconds; }
+            private static long CpuMs() { clock_gettime(3, out var t); return t.Seconds * 1000 + t.Nanoseconds / 1_000_000; }
+            private static bool Burning(System.Diagnostics.Stopwatch clock, long cpuEnd, int ms) =>
+                ms > 10_000 ? clock.ElapsedMilliseconds < ms : clock.ElapsedMilliseconds < 3L * ms && CpuMs() < cpuEnd;
+        """;
+
     public const string TestsCode = """
         using System.Runtime.CompilerServices;
         public class HotTests
         {
             [MethodImpl(MethodImplOptions.NoInlining)]
-            public static long HotAlpha(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long x = 0; while (sw.ElapsedMilliseconds < ms) for (int i = 0; i < 1000; i++) x += i * 3 ^ x; return x; }
+            public static long HotAlpha(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long end = CpuMs() + ms; long x = 0; while (Burning(sw, end, ms)) for (int i = 0; i < 100_000; i++) x += i * 3 ^ x; return x; }
             [MethodImpl(MethodImplOptions.NoInlining)]
-            public static long HotBeta(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long x = 1; while (sw.ElapsedMilliseconds < ms) for (int i = 0; i < 1000; i++) x = x * 31 + i; return x; }
-        """;
+            public static long HotBeta(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long end = CpuMs() + ms; long x = 1; while (Burning(sw, end, ms)) for (int i = 0; i < 100_000; i++) x = x * 31 + i; return x; }
+        """ + CpuClock;
 
     /// <summary>
     /// Creates a test project; <paramref name="framework"/> is "nunit" or "xunit" (VSTest), or "nunit-mtp" or
