@@ -270,6 +270,27 @@ public sealed class TestRunProfiler : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Once the host ran tests in parallel, the tests searched before that was seen (as having run alone, with their
+    /// whole window) are searched again sample by sample: whether tests run in parallel holds for the whole run.
+    /// </summary>
+    private void SearchAloneTestsAsParallel(Profile profile)
+    {
+        if (_search.ParallelTests == 0) return;
+        var all = _tests.Select(t => t.Reported).ToList();
+        for (int i = 0; i < _tests.Count && !_tests[i].Located.How.Parallel; i++)
+        {
+            var entry = _tests[i];
+            var located = _search.AsParallel(entry.Reported, all, profile);
+            var view = located.View;
+            string directory = TestDirectory(entry.Name);
+            if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+            var files = HasEnoughSamples(view) ? WriteTestFiles(view, directory, entry.Name, located) : Array.Empty<string>();
+            _tests[i] = entry with { Located = located, Artifacts = new TestArtifacts(files, view.SampleCount) };
+            ProfilerTrace.Write(() => $"searched again as parallel {located.Test.FullName}: {view.SampleCount} samples");
+        }
+    }
+
     /// <summary>Whether a test's samples make a page worth its files (<see cref="ProfilerSettings.MinSamples"/>).</summary>
     private bool HasEnoughSamples(ProfileView view) => view.SampleCount > 0 && view.SampleCount >= _settings.MinSamples;
 
@@ -357,6 +378,7 @@ public sealed class TestRunProfiler : IAsyncDisposable
         await StopFollowingAsync().ConfigureAwait(false);
         var profile = await _recording.StopAsync().ConfigureAwait(false);
         double stopped = clock.Elapsed.TotalMilliseconds;
+        SearchAloneTestsAsParallel(profile);
         SearchEmptyTestsAgain(profile);
         string runDirectory = _outputDirectory;
         Directory.CreateDirectory(runDirectory);

@@ -101,6 +101,20 @@ internal sealed class TestWindowSearch
     }
 
     /// <summary>
+    /// A test searched as one that ran alone before the host was seen to run tests in parallel (the frameworks report
+    /// late: the first test of a parallel xUnit run was reported as ending before any other started), searched again
+    /// sample by sample, beside the tests whose reported times overlap its own among <paramref name="all"/>.
+    /// </summary>
+    public Located AsParallel(TestCaseWindow reported, IEnumerable<TestCaseWindow> all, Profile profile)
+    {
+        var beside = all.Where(o => o.Id != reported.Id && Overlap(o, reported)).ToList();
+        var methods = TestMethodLocator.TestMethods(reported);
+        bool sameMethod = beside.Any(o => TestMethodLocator.TestMethods(o).Intersect(methods).Any());
+        ulong from = Math.Max(_recordingStartNs, reported.StartNs > StartLagNs ? reported.StartNs - StartLagNs : 0);
+        return Find(reported, new Search(from, beside, sameMethod) { Parallel = true }, profile);
+    }
+
+    /// <summary>
     /// The same search again, over the complete recording (a test that had no sample when it ended: on a loaded
     /// machine perf may not have written them yet). Same range, so a test too short to be sampled stays empty rather
     /// than borrowing another case's samples. Null when it is still empty.

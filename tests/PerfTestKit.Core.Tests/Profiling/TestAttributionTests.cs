@@ -96,6 +96,27 @@ public class TestAttributionTests
     }
 
     [Test]
+    public void A_first_test_reported_before_any_other_started_is_searched_again_sample_by_sample_once_the_run_is_parallel()
+    {
+        var profile = new Builder()
+            .Every(0, 100, 1, "xunit::Run", "FirstTests::First()", "Hot::HotFirst(int32)")
+            .Every(0, 100, 2, "xunit::Run", "SecondTests::Second()", "Hot::HotSecond(int32)")
+            .Build();
+        var search = new TestWindowSearch(Pid, 0);
+        // The framework reported the first test's end before the second test's start, though both ran together.
+        var first = Window("1", "FirstTests.First", 0, 100);
+        var alone = search.Next(first, Array.Empty<TestCaseWindow>(), profile);
+        var second = Window("2", "SecondTests.Second", 99, 101);
+        search.Next(second, Array.Empty<TestCaseWindow>(), profile);
+
+        Assert.That(alone.How.Parallel, Is.False);
+        Assert.That(Leaves(alone.View), Does.Contain("Hot::HotSecond(int32)"), "searched as alone, its window held the other test's work");
+        var again = search.AsParallel(first, new[] { first, second }, profile);
+        Assert.That(again.How.Parallel, Is.True);
+        Assert.That(Leaves(again.View), Is.EquivalentTo(new[] { "Hot::HotFirst(int32)" }));
+    }
+
+    [Test]
     public void A_test_that_ran_alone_keeps_its_whole_window_on_every_thread()
     {
         var profile = new Builder()
