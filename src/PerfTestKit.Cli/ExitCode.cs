@@ -1,6 +1,9 @@
 namespace PerfTestKit.Cli;
 
-/// <summary>What the perftestkit command returns.</summary>
+/// <summary>
+/// What the perftestkit command returns (README, "The perftestkit tool"). `record` returns the recorded command's own
+/// exit code once perf recorded it, like `time` does; these codes are for what went wrong before that.
+/// </summary>
 public enum ExitCode
 {
     Success = 0,
@@ -12,6 +15,10 @@ public enum ExitCode
     BadInput = 3,
     /// <summary>perf is missing or may not record.</summary>
     PerfUnavailable = 4,
-    /// <summary>perf or the recorded command failed.</summary>
+    /// <summary>perf did not record (it failed, or the command could not be started).</summary>
     RecordFailed = 5,
+    /// <summary>The report could not be written where -o says.</summary>
+    OutputNotWritable = 6,
+    /// <summary>The recording has samples, but none that the selection (--pid, --event, --from/--to) keeps.</summary>
+    EmptySelection = 7,
 }

@@ -7,6 +7,13 @@ var root = new RootCommand("PerfTestKit: Linux perf profiles for .NET, as flame 
     RecordCommand.Create(),
     ServeCommand.Create(),
 };
+// An unknown verb: say so first, not after System.CommandLine's "Required command was not provided".
+string[] verbs = root.Subcommands.Select(c => c.Name).ToArray();
+if (args.Length > 0 && !args[0].StartsWith('-') && !verbs.Contains(args[0]))
+{
+    Console.Error.WriteLine($"error: unknown command '{args[0]}' (commands: {string.Join(", ", verbs)}; see perftestkit --help)");
+    return (int)ExitCode.UsageError;
+}
 try
 {
     return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });

@@ -22,12 +22,31 @@ internal static class RecordCommand
         return command;
     }
 
+    /// <summary>The file a command name runs (a path, or the first match on PATH), or null when there is none to execute.</summary>
+    internal static string? CommandPath(string name)
+    {
+        static bool Executable(string path) => File.Exists(path) && (OperatingSystem.IsWindows()
+            || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0);
+        if (name.Contains('/')) return Executable(name) ? Path.GetFullPath(name) : null;
+        foreach (string dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        {
+            string candidate = Path.Combine(dir, name);
+            if (Executable(candidate)) return candidate;
+        }
+        return null;
+    }
+
     private static async Task<ExitCode> RunAsync(PerfRecordOptions options, string[] command, CancellationToken cancellation)
     {
         if (options.Frequency <= 0)
         {
             Console.Error.WriteLine($"error: --frequency must be positive, got {options.Frequency}");
             return ExitCode.UsageError;
+        }
+        if (CommandPath(command[0]) is null)
+        {
+            Console.Error.WriteLine($"error: cannot run '{command[0]}': no such command or not executable; nothing was recorded");
+            return ExitCode.RecordFailed;
         }
         var availability = await PerfProbe.CheckAsync(options.PerfPath, cancellation);
         if (!availability.IsAvailable)
@@ -43,12 +62,14 @@ internal static class RecordCommand
             string full = Path.GetFullPath(result.OutputPath);
             if (!File.Exists(full))
             {
-                Console.Error.WriteLine($"error: perf exited with {result.ExitCode} and wrote no data");
+                Console.Error.WriteLine($"error: perf exited with {result.ExitCode} and wrote no data; nothing was recorded");
                 return ExitCode.RecordFailed;
             }
-            Console.Out.WriteLine($"perftestkit: recorded to {full} in {result.Duration.TotalSeconds:F1} s (perf exit code {result.ExitCode})");
+            // perf exits with the recorded command's code: pass it on, as `time` does.
+            Console.Out.WriteLine($"perftestkit: recorded to {full} in {result.Duration.TotalSeconds:F1} s" +
+                (result.ExitCode == 0 ? "" : $"; the command exited with {result.ExitCode}"));
             Console.Out.WriteLine($"perftestkit: convert it with: perftestkit report {full} -o <dir>");
-            return result.ExitCode == 0 ? ExitCode.Success : ExitCode.RecordFailed;
+            return (ExitCode)result.ExitCode;
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
         {

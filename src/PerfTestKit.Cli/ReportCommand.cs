@@ -46,6 +46,16 @@ internal static class ReportCommand
             foreach (var e in formatErrors) stderr.WriteLine($"error: --format: {e}");
             return ExitCode.UsageError;
         }
+        if (request.FromSeconds is { } fromSeconds && request.ToSeconds is { } toSeconds && fromSeconds >= toSeconds)
+        {
+            stderr.WriteLine($"error: --from {fromSeconds.ToString(CultureInfo.InvariantCulture)} is not before --to {toSeconds.ToString(CultureInfo.InvariantCulture)}: the window holds nothing");
+            return ExitCode.UsageError;
+        }
+        if (request.Input != "-" && Directory.Exists(request.Input))
+        {
+            stderr.WriteLine($"error: {request.Input} is a directory, not a perf.data file (give the recording inside it, e.g. {Path.Combine(request.Input, "perf.data")})");
+            return ExitCode.BadInput;
+        }
         if (request.Input != "-" && !File.Exists(request.Input))
         {
             stderr.WriteLine($"error: {request.Input}: no such file");
@@ -96,6 +106,13 @@ internal static class ReportCommand
         Profiling.ProfilerTrace.Write(() => $"report: loaded {profile.SampleCount} samples in {clock.Elapsed.TotalMilliseconds:F0} ms (process up {ProcessAge():F0} ms)");
         clock.Restart();
         var view = profile.Select(filter);
+        if (view.SampleCount == 0 && profile.SampleCount > 0)
+        {
+            var pids = profile.Threads.Select(t => t.Pid).Distinct().Order().Take(10);
+            stderr.WriteLine($"error: no sample matches the selection ({Selection(request)}); the recording has {profile.SampleCount} samples " +
+                $"of processes {string.Join(", ", pids)}, events {string.Join(", ", profile.Events.Select(e => e.Name))}");
+            return ExitCode.EmptySelection;
+        }
         string title = Path.GetFileName(request.Input == "-" ? "stdin" : request.Input);
         try
         {
@@ -107,10 +124,19 @@ internal static class ReportCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            stderr.WriteLine($"error: writing to {request.Output}: {e.Message}");
-            return ExitCode.InputNotFound;
+            stderr.WriteLine($"error: cannot write the report to {request.Output}: {e.Message}");
+            return ExitCode.OutputNotWritable;
         }
         return ExitCode.Success;
     }
+
+    /// <summary>The options that narrowed the samples, as typed.</summary>
+    private static string Selection(ReportRequest request) => string.Join(" ", new[]
+    {
+        request.Pid is { } pid ? $"--pid {pid}" : null,
+        request.Event is { } name ? $"--event {name}" : null,
+        request.FromSeconds is { } from ? $"--from {from.ToString(CultureInfo.InvariantCulture)}" : null,
+        request.ToSeconds is { } to ? $"--to {to.ToString(CultureInfo.InvariantCulture)}" : null,
+    }.OfType<string>());
 
 }

@@ -116,6 +116,71 @@ public class CliTests
         }
     }
 
+    [Test]
+    public void An_unknown_command_says_so_first()
+    {
+        var result = Perftestkit("frobnicate");
+        Assert.That(result.ExitCode, Is.EqualTo(1));
+        Assert.That(result.StandardError.Split('\n')[0], Does.StartWith("error: unknown command 'frobnicate'").And.Contain("report, record, serve"));
+    }
+
+    [TestCase(new[] { "--from", "5", "--to", "1" }, 1, "is not before --to 1")]
+    [TestCase(new[] { "--pid", "999999" }, 7, "no sample matches the selection (--pid 999999)")]
+    [TestCase(new[] { "--from", "3600" }, 7, "no sample matches the selection (--from 3600)")]
+    public void A_selection_that_keeps_no_sample_is_an_error_with_its_own_code(string[] selection, int code, string message)
+    {
+        var result = Perftestkit(new[] { "report", Recordings.NativeFile, "-o", _output }.Concat(selection).ToArray());
+        Assert.That(result.ExitCode, Is.EqualTo(code), result.StandardError);
+        Assert.That(result.StandardError, Does.Contain(message));
+        Assert.That(Directory.Exists(_output), Is.False, "no empty report is written");
+        AssertNoStackTrace(result);
+    }
+
+    [Test]
+    public void A_directory_given_as_the_recording_is_named_for_what_it_is()
+    {
+        var result = Perftestkit("report", Recordings.Directory, "-o", _output);
+        Assert.That(result.ExitCode, Is.EqualTo(3));
+        Assert.That(result.StandardError, Does.Contain("is a directory, not a perf.data file"));
+    }
+
+    [Test]
+    public void An_output_folder_that_cannot_be_written_has_its_own_code()
+    {
+        var result = Perftestkit("report", Recordings.NativeFile, "-o", "/proc/perftestkit-cannot-write-here");
+        Assert.That(result.ExitCode, Is.EqualTo(6));
+        Assert.That(result.StandardError, Does.Contain("cannot write the report to /proc/perftestkit-cannot-write-here"));
+        AssertNoStackTrace(result);
+    }
+
+    [TestCase("false", 1)]
+    [TestCase("exit 7", 7)]
+    public void Record_returns_the_recorded_commands_exit_code(string script, int code)
+    {
+        string data = Path.Combine(Recordings.Directory, $"record-{Guid.NewGuid():N}.data");
+        var result = Perftestkit("record", "-o", data, "--", "sh", "-c", script);
+        try
+        {
+            Assert.That(result.ExitCode, Is.EqualTo(code), result.StandardError);
+            Assert.That(result.StandardOutput, Does.Contain($"recorded to {data}").And.Contain($"the command exited with {code}"));
+        }
+        finally
+        {
+            File.Delete(data);
+        }
+    }
+
+    [Test]
+    public void Record_of_a_command_that_does_not_exist_records_nothing_and_says_so()
+    {
+        string data = Path.Combine(Recordings.Directory, $"record-{Guid.NewGuid():N}.data");
+        var result = Perftestkit("record", "-o", data, "--", "/nonexistent/command");
+        Assert.That(result.ExitCode, Is.EqualTo(5));
+        Assert.That(result.StandardError, Does.Contain("cannot run '/nonexistent/command'").And.Contain("nothing was recorded"));
+        Assert.That(result.StandardOutput, Does.Not.Contain("convert it with"));
+        Assert.That(File.Exists(data), Is.False);
+    }
+
     private static void AssertNoStackTrace(ProcessRunner.Result result)
     {
         Assert.That(result.StandardError + result.StandardOutput, Does.Not.Contain("   at ").And.Not.Contain("Exception"));
