@@ -100,10 +100,12 @@ public class ParallelAttributionTests
             public class DerivedA : BaseTests { }
             public class DerivedB : BaseTests { }
             """ + HotCode);
-        var run = SampleTestProjects.DotnetTest(project, new[] { "-c", "Release" });
+        // The formats as a command line gives them: MSBuild splits -p values at commas, so '+'.
+        var run = SampleTestProjects.DotnetTest(project, new[] { "-c", "Release", "-p:PerfProfileFormats=html+gecko+folded" });
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
         var folder = RunFolder.LoadSingle(run.ResultsDirectory);
         Assert.That(Warnings(folder), Has.None.Contains("in parallel"), "these tests ran one after another");
+        Assert.That(Directory.GetFiles(folder.Directory, "*.folded", SearchOption.AllDirectories), Is.Not.Empty, "html+gecko+folded was read as three formats");
 
         var one = folder.Rows.Single(r => r.Name == "Case(1)");
         var two = folder.Rows.Single(r => r.Name == "Case(2)");

@@ -17,12 +17,17 @@ public static class OutputFormatNames
     public const string GeckoFile = "profile.gecko.json";
     public const string FoldedFile = "stacks.folded";
 
-    /// <summary>Parses "html,gecko,folded"; unknown names are returned as errors, never ignored.</summary>
+    private static readonly char[] Separators = { ',', ';', '+' };
+
+    /// <summary>
+    /// Parses "html,gecko,folded" (or with ';' or '+': MSBuild splits a command line's -p value at commas and
+    /// semicolons, so `-p:PerfProfileFormats=html+gecko+folded`); unknown names are returned as errors, never ignored.
+    /// </summary>
     public static OutputFormats Parse(string text, out List<string> errors)
     {
         errors = new List<string>();
         var formats = OutputFormats.None;
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (var part in text.Split(Separators, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             switch (part.ToLowerInvariant())
             {

@@ -22,6 +22,16 @@ public class ProfilerSettingsTests
         Assert.That(new ProfilerSettings().MinSamples, Is.EqualTo(10), "the documented default");
     }
 
+    [TestCase("html,gecko,folded")]
+    [TestCase("html;gecko;folded")]
+    [TestCase("html+gecko+folded")]
+    [TestCase(" html + gecko ,folded ")]
+    public void Formats_are_separated_by_commas_semicolons_or_plus_signs_as_a_command_line_can_give_them(string formats)
+    {
+        Assert.That(OutputFormatNames.Parse(formats, out var errors), Is.EqualTo(OutputFormats.Html | OutputFormats.Gecko | OutputFormats.Folded));
+        Assert.That(errors, Is.Empty);
+    }
+
     [Test]
     public void Every_bad_value_is_reported_by_name_and_none_falls_back_silently()
     {
