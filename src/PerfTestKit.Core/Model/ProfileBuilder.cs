@@ -62,12 +62,20 @@ public sealed class ProfileBuilder
     /// </summary>
     public bool HasAnnounced(int tid) => _announcedThreads.Contains(tid);
 
+    /// <summary>The warning for kernel frames left unnamed by permissions.</summary>
+    public const string KernelNamesHiddenWarning = "kernel frames have no names: /proc/kallsyms shows no addresses to this user " +
+        "(kernel.perf_event_paranoid above 1, or kernel.kptr_restrict); fix: sudo sysctl kernel.perf_event_paranoid=1";
+
     /// <summary>Reports what was skipped; call once after the last record.</summary>
     public void Finish()
     {
         if (_damagedRecords > 0)
         {
             _profile.Warnings.Add($"{_damagedRecords} damaged record(s) skipped, the first: {_firstDamage}");
+        }
+        if (_symbolizer.KernelNamesHidden)
+        {
+            _profile.Warnings.Add(KernelNamesHiddenWarning);
         }
     }
 

@@ -41,7 +41,12 @@ public sealed class KernelSymbols
 
     public int Count => _count;
 
-    /// <summary>Loads kallsyms; an unreadable file or one with hidden addresses (kptr_restrict) gives an empty table.</summary>
+    /// <summary>
+    /// Loads kallsyms; an unreadable file or one with hidden addresses (kptr_restrict, perf_event_paranoid above 1
+    /// for a user without CAP_SYSLOG) gives an empty table. Only a table with addresses is cached, and an empty one is
+    /// never read from the cache: after the documented fix (a lower perf_event_paranoid) on the same boot, the next
+    /// run sees the addresses at once.
+    /// </summary>
     public static KernelSymbols Load(string path = "/proc/kallsyms")
     {
         var cache = path == "/proc/kallsyms" ? KallsymsCache.ForThisBoot() : null;
@@ -49,12 +54,13 @@ public sealed class KernelSymbols
         {
             long length = RandomAccess.GetLength(textFile);
             if (length <= int.MaxValue && cache.TryReadIndex((int)length) is { } index
-                && FromIndex(index, KallsymsCache.IndexHeaderSize, null, textFile, length) is { } indexed) return indexed;
+                && FromIndex(index, KallsymsCache.IndexHeaderSize, null, textFile, length) is { Count: > 0 } indexed) return indexed;
             var cached = new byte[length];
             int read = 0;
             while (read < cached.Length && RandomAccess.Read(textFile, cached.AsSpan(read), read) is var n and > 0) read += n;
             textFile.Dispose();
-            return ParseAndIndex(cached[..read], cache);
+            if (ParseAndIndex(cached[..read], cache) is { Count: > 0 } fromCache) return fromCache;
+            // A copy made while the addresses were hidden (by an older version): read the kernel's own.
         }
         try
         {
@@ -69,8 +75,13 @@ public sealed class KernelSymbols
                 if (used == buffer.Length) Array.Resize(ref buffer, buffer.Length * 2);
             }
             Array.Resize(ref buffer, used);
-            cache?.WriteText(buffer);
-            return ParseAndIndex(buffer, cache);
+            var parsed = Parse(buffer);
+            if (parsed.Count > 0 && cache is not null)
+            {
+                cache.WriteText(buffer);
+                cache.WriteIndex(buffer.Length, parsed.ToIndex());
+            }
+            return parsed;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -68,8 +68,15 @@ public sealed class Symbolizer
         }
     }
 
+    /// <summary>
+    /// Whether a kernel frame had to go unnamed because kallsyms showed no addresses to this user (the profile's
+    /// warnings say why and how to fix it).
+    /// </summary>
+    public bool KernelNamesHidden { get; private set; }
+
     public FrameInfo ResolveKernel(ulong address)
     {
+        if (Kernel.Count == 0) KernelNamesHidden = true;
         return Kernel.Lookup(address) is { } hit
             ? new FrameInfo(hit.Name, hit.Module, FrameKind.Kernel)
             : new FrameInfo(FrameInfo.UnknownName, KernelSymbols.KernelModule, FrameKind.Kernel);

@@ -137,6 +137,45 @@ public class SymbolTests
         Assert.That(ours, Is.EquivalentTo(perf));
     }
 
+    /// <summary>
+    /// A user who could not see kernel addresses (perf_event_paranoid 2) ran before the documented fix on the same boot:
+    /// the copy made then, all zeros, is not used once the addresses can be seen, and none is made while they cannot.
+    /// </summary>
+    [Test]
+    public void A_kallsyms_copy_without_addresses_is_never_used_and_never_made()
+    {
+        var real = File.ReadAllBytes("/proc/kallsyms");
+        Assume.That(KernelSymbols.Parse(real).Count, Is.GreaterThan(1000), "kallsyms shows addresses (root, kptr_restrict off)");
+        string? saved = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        string cacheHome = Path.Combine(Recordings.Directory, $"xdg-{Guid.NewGuid():N}");
+        Environment.SetEnvironmentVariable("XDG_CACHE_HOME", cacheHome);
+        try
+        {
+            // What an unprivileged user's /proc/kallsyms looks like: every address zero.
+            string hidden = System.Text.RegularExpressions.Regex.Replace(System.Text.Encoding.UTF8.GetString(real), "^[0-9a-f]{16}", "0000000000000000",
+                System.Text.RegularExpressions.RegexOptions.Multiline);
+            KallsymsCache.ForThisBoot()!.WriteText(System.Text.Encoding.UTF8.GetBytes(hidden));
+
+            var loaded = KernelSymbols.Load();
+            Assert.That(loaded.Count, Is.GreaterThan(1000), "the hidden copy was not used");
+            var again = KernelSymbols.Load();
+            Assert.That(again.Count, Is.EqualTo(loaded.Count), "the copy made now has the addresses");
+
+            // A run that cannot see them: its table is empty, the profile says why and how to fix it, and it
+            // leaves the good copy alone.
+            string hiddenFile = Path.Combine(cacheHome, "hidden-kallsyms");
+            File.WriteAllText(hiddenFile, hidden);
+            var profile = PerfTestKit.Model.ProfileLoader.Load(Recordings.NativeFile, new SymbolizerOptions { KallsymsPath = hiddenFile });
+            Assert.That(profile.Warnings, Has.Some.StartsWith("kernel frames have no names").And.Contain("sudo sysctl kernel.perf_event_paranoid=1"));
+            Assert.That(KernelSymbols.Load().Count, Is.EqualTo(loaded.Count));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("XDG_CACHE_HOME", saved);
+            if (Directory.Exists(cacheHome)) Directory.Delete(cacheHome, recursive: true);
+        }
+    }
+
     /// <summary>The parsed kallsyms saved in the cache must give the same names as parsing the real file again.</summary>
     [Test]
     public void The_saved_kallsyms_index_names_every_address_as_parsing_does()
