@@ -124,14 +124,19 @@ public class EndToEndTests
     public void Without_perf_the_run_passes_with_one_warning_and_no_attachments()
     {
         string project = SampleTestProjects.Create("NoPerfSample", "nunit", perfProfileProperty: false);
+        string stepSummary = Path.Combine(project, "step-summary.md");
         // A PATH with dotnet but without perf.
-        var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile" },
-            new Dictionary<string, string> { ["PATH"] = Path.GetDirectoryName(Environment.ProcessPath!) ?? "/usr/share/dotnet" });
+        var run = SampleTestProjects.DotnetTest(project, new[] { "--collect:PerfProfile" }, new Dictionary<string, string>
+        {
+            ["PATH"] = Path.GetDirectoryName(Environment.ProcessPath!) ?? "/usr/share/dotnet",
+            ["GITHUB_STEP_SUMMARY"] = stepSummary,
+        });
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
         Assert.That(run.Output, Does.Contain("Passed!"));
         var warnings = run.Output.Split('\n').Where(l => l.Contains("PerfProfile: profiling is off", StringComparison.Ordinal)).ToList();
         Assert.That(warnings, Has.Count.EqualTo(1), run.Output);
-        Assert.That(warnings[0], Does.Contain("perf"));
+        Assert.That(warnings[0], Does.Contain("'perf' was not found on PATH; fix: sudo apt-get install linux-perf"), "what happened and the fix, in one line");
+        Assert.That(File.ReadAllText(stepSummary), Does.Contain("profiling is off for this run: 'perf' was not found on PATH; fix:"), "and where a CI user looks");
         var trx = TrxReport.Load(run.ResultsDirectory);
         Assert.That(trx.TestAttachments.Values.SelectMany(a => a), Is.Empty);
         Assert.That(trx.SessionAttachments, Is.Empty);

@@ -77,6 +77,11 @@ public sealed class ProfileBuilder
         {
             _profile.Warnings.Add(KernelNamesHiddenWarning);
         }
+        if (_profile.Events.FirstOrDefault(e => e.ExcludesKernel) is { } userOnly)
+        {
+            _profile.Warnings.Add($"kernel frames are not recorded: perf recorded user space only ({userOnly.Name}; kernel.perf_event_paranoid " +
+                "above 1 for this user); fix: sudo sysctl kernel.perf_event_paranoid=1");
+        }
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -28,6 +28,9 @@ public sealed class PerfEventAttr
     public string Name { get; set; } = "";
 
     public bool IsFrequency => (Flags & FlagFreq) != 0;
+
+    /// <summary>exclude_kernel: user space only (what perf falls back to when perf_event_paranoid forbids the kernel).</summary>
+    public bool ExcludesKernel => (Flags & (1UL << 5)) != 0;
     public bool SampleIdAll => (Flags & FlagSampleIdAll) != 0;
     public bool UsesClockId => (Flags & FlagUseClockId) != 0;
 

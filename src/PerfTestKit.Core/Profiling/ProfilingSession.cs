@@ -302,9 +302,13 @@ public sealed class ProfilingSession : IAsyncDisposable
     /// <summary>Switches profiling off for the rest of the run, releases the host, and warns with the reason.</summary>
     public void Disable(string reason)
     {
+        if (Disabled) return; // the first reason is the one to fix
         Disabled = true;
         ReleaseHost();
-        Warn($"profiling is off for this run: {reason}. The tests run as usual.");
+        string message = $"profiling is off for this run: {reason}. The tests run as usual.";
+        Warn(message);
+        // Also where a CI user looks first (GitHub Actions shows it on the run's page).
+        Writers.RunReportText.AppendToStepSummary($"**PerfTestKit**: {message}\n\n");
     }
 
     /// <summary>Keeps the first problem only: one warning per run.</summary>

@@ -18,7 +18,7 @@ public static class PerfProbe
         string? resolved = ResolveExecutable(perfPath);
         if (resolved is null)
         {
-            return new PerfAvailability(false, $"'{perfPath}' was not found on PATH; install it (Debian: apt-get install linux-perf)");
+            return new PerfAvailability(false, $"'{perfPath}' was not found on PATH; fix: sudo apt-get install linux-perf (Debian), or linux-tools-$(uname -r) (Ubuntu)");
         }
         try
         {
@@ -29,10 +29,12 @@ public static class PerfProbe
                 .WithValidation(CommandResultValidation.None)
                 .ExecuteBufferedAsync(cancellation);
             if (result.ExitCode == 0) return new PerfAvailability(true, $"perf at {resolved} can record");
+            // The fix first, in one line; perf's own explanation (15 lines, the fix at its end) in a file named here.
             string paranoid = ReadParanoid();
+            string? log = WriteLog(result.StandardError);
             return new PerfAvailability(false,
-                $"perf cannot open events (exit {result.ExitCode}): {result.StandardError.Trim()} " +
-                $"[kernel.perf_event_paranoid={paranoid}; run as root, or lower it: sysctl kernel.perf_event_paranoid=1]");
+                $"perf may not record here (kernel.perf_event_paranoid={paranoid}, exit {result.ExitCode}); fix: sudo sysctl kernel.perf_event_paranoid=1, or run as root" +
+                (log is null ? $". perf said: {FirstLine(result.StandardError)}" : $". perf's own message: {log}"));
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException or IOException)
         {
@@ -50,6 +52,23 @@ public static class PerfProbe
             if (File.Exists(candidate)) return candidate;
         }
         return null;
+    }
+
+    private static string FirstLine(string text) => text.Trim().Split('\n')[0].Trim();
+
+    /// <summary>perf's message, kept in a file of its own; null when it cannot be written.</summary>
+    private static string? WriteLog(string text)
+    {
+        try
+        {
+            string path = Path.Combine(Path.GetTempPath(), $"perftestkit-perf-{Environment.ProcessId}.log");
+            File.WriteAllText(path, text);
+            return path;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static string ReadParanoid()

@@ -28,6 +28,7 @@ public static class RunReportText
         text.AppendLine();
         text.AppendLine($"Index: `{summary.IndexPath}`");
         text.AppendLine();
+        foreach (var warning in summary.Warnings) text.AppendLine($"> warning: {Cell(warning)}").AppendLine();
         text.AppendLine("| Test | Duration (ms) | Samples | Hottest frame |");
         text.AppendLine("|---|---:|---:|---|");
         foreach (var test in Slowest(summary, top))

@@ -176,6 +176,31 @@ public class SymbolTests
         }
     }
 
+    /// <summary>
+    /// At perf_event_paranoid 2 perf falls back to user space only (cpu-clock:u): the profile says that kernel frames
+    /// are missing and why, rather than showing a profile without them as if it were whole.
+    /// </summary>
+    [Test]
+    public void A_recording_of_user_space_only_says_that_kernel_frames_are_missing_and_how_to_fix_it()
+    {
+        string data = Path.Combine(Recordings.Directory, $"user-only-{Guid.NewGuid():N}.data");
+        try
+        {
+            var record = ProcessRunner.Run("perf", new[] { "record", "-q", "-e", "cpu-clock:u", "-g", "-o", data, "--", Recordings.NativeBinary, "100" });
+            Assert.That(record.ExitCode, Is.EqualTo(0), record.StandardError);
+            var userOnly = PerfTestKit.Model.ProfileLoader.Load(data);
+            Assert.That(userOnly.SampleCount, Is.GreaterThan(10));
+            Assert.That(userOnly.Warnings, Has.Some.StartsWith("kernel frames are not recorded: perf recorded user space only")
+                .And.Contain("sudo sysctl kernel.perf_event_paranoid=1"));
+            var whole = PerfTestKit.Model.ProfileLoader.Load(Recordings.NativeFile);
+            Assert.That(whole.Warnings, Has.None.Contains("kernel frames"), "a recording with the kernel says nothing of it");
+        }
+        finally
+        {
+            File.Delete(data);
+        }
+    }
+
     /// <summary>The parsed kallsyms saved in the cache must give the same names as parsing the real file again.</summary>
     [Test]
     public void The_saved_kallsyms_index_names_every_address_as_parsing_does()
