@@ -98,7 +98,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         }
     }
 
-    private void OnTestHostLaunched(object? sender, TestHostLaunchedEventArgs e)
+    private void OnTestHostLaunched(object? sender, TestHostLaunchedEventArgs e) => Guarded("the test host's start", () =>
     {
         ProfilerTrace.Write(() => $"collector: test host {e.TestHostProcessId} launched");
         if (!_testHostPid.TrySetResult(e.TestHostProcessId)) return;
@@ -107,9 +107,9 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
             ? Path.Combine(results, ProfilingSession.RunFolderName(pid))
             : Path.Combine(_session.WorkDirectory, $"host-{pid}", "out");
         _session.HostStarted(pid, output, followEventLog: _resultsDirectory is not null);
-    }
+    });
 
-    private void OnTestCaseStart(object? sender, TestCaseStartEventArgs e)
+    private void OnTestCaseStart(object? sender, TestCaseStartEventArgs e) => Guarded("a test's start", () =>
     {
         ProfilerTrace.Write(() => $"collector: test start {e.TestElement?.DisplayName}");
         // The first test must not start before perf records: wait for it once (later calls return at once).
@@ -119,9 +119,9 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
         ulong now = LiveRecording.MonotonicNow();
         lock (_testStarts) _testStarts[e.TestElement?.Id ?? Guid.Empty] = now;
         if (e.TestElement is { } test) _session.TestStarted(new TestCaseWindow(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, TestCaseWindow.Running, now, now));
-    }
+    });
 
-    private void OnTestCaseEnd(object? sender, TestCaseEndEventArgs e)
+    private void OnTestCaseEnd(object? sender, TestCaseEndEventArgs e) => Guarded("a test's end", () =>
     {
         ulong end = LiveRecording.MonotonicNow();
         if (e.TestElement is not { } test) return;
@@ -137,6 +137,24 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
             _sink.SendFileAsync(e.Context, file, deleteFile: false);
         }
         ShowWarning();
+    });
+
+    /// <summary>
+    /// Runs an event handler so that nothing it throws reaches VSTest (which would fail the run): the problem becomes
+    /// the session's one warning.
+    /// </summary>
+    private void Guarded(string what, Action handler)
+    {
+        try
+        {
+            handler();
+        }
+        catch (Exception ex)
+        {
+            ProfilerTrace.Write(() => $"collector: {what}: {ex}");
+            _session.Warn($"profiling failed at {what}: {ex.Message}");
+            ShowWarning();
+        }
     }
 
     private void OnSessionEnd(object? sender, SessionEndEventArgs e)

@@ -45,11 +45,20 @@ internal sealed class TestHostRecorder : ITestHostEnvironmentVariableProvider, I
     /// <summary>Called first, before the host starts: check that perf can run, then give the host its variables.</summary>
     public async Task UpdateAsync(IEnvironmentVariables environmentVariables)
     {
-        var session = _session = new ProfilingSession();
-        if (!session.Configure(_activation.Settings, _activation.Errors) || !await session.CheckPerfAsync().ConfigureAwait(false)) return;
-        foreach (var (name, value) in session.HostVariables)
+        try
         {
-            environmentVariables.SetVariable(new EnvironmentVariable(name, value, isSecret: false, isLocked: true));
+            var session = _session = new ProfilingSession();
+            if (!session.Configure(_activation.Settings, _activation.Errors) || !await session.CheckPerfAsync().ConfigureAwait(false)) return;
+            foreach (var (name, value) in session.HostVariables)
+            {
+                environmentVariables.SetVariable(new EnvironmentVariable(name, value, isSecret: false, isLocked: true));
+            }
+        }
+        catch (Exception e)
+        {
+            // Never a failed run: the host runs unprofiled, and the warning is shown when it exits.
+            if (_session is { } session) session.Disable(e.Message);
+            ProfilerTrace.Write(() => $"mtp recorder: before the host: {e}");
         }
     }
 
@@ -61,7 +70,14 @@ internal sealed class TestHostRecorder : ITestHostEnvironmentVariableProvider, I
     public Task OnTestHostProcessStartedAsync(ITestHostProcessInformation testHostProcessInformation, CancellationToken cancellationToken)
     {
         int pid = testHostProcessInformation.PID;
-        _session?.HostStarted(pid, Path.Combine(_configuration.GetTestResultDirectory(), ProfilingSession.RunFolderName(pid)), followEventLog: true);
+        try
+        {
+            _session?.HostStarted(pid, Path.Combine(_configuration.GetTestResultDirectory(), ProfilingSession.RunFolderName(pid)), followEventLog: true);
+        }
+        catch (Exception e)
+        {
+            _session?.Disable(e.Message);
+        }
         return Task.CompletedTask;
     }
 

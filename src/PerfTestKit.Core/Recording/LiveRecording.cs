@@ -123,7 +123,7 @@ public sealed class LiveRecording : IAsyncDisposable
             string reason = perf.HasExited ? perf.StandardError.Trim() : "no answer on its control fifo";
             control.Dispose();
             _ = perf.StopAsync(TimeSpan.FromSeconds(2));
-            throw new InvalidOperationException($"perf record -p {pid} did not start: {reason}");
+            throw new PerfNotStartedException($"perf record -p {pid} did not start: {reason}");
         }
         return recording;
     }
