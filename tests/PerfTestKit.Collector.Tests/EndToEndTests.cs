@@ -120,6 +120,35 @@ public class EndToEndTests
         Assert.That(File.ReadAllText(stepSummary), Does.Contain("| Test | Duration (ms) | Samples | Hottest frame |").And.Contain("Uses_alpha"));
     }
 
+    /// <summary>
+    /// A project under Central Package Management, as many open-source repositories are, referenced as the README's
+    /// Install section says (the version in Directory.Packages.props), switched on from the command line.
+    /// </summary>
+    [Test]
+    public void A_project_with_central_package_management_is_profiled_with_the_property_on_the_command_line()
+    {
+        string project = SampleTestProjects.Create("CentralPackages", "nunit", perfProfileProperty: false);
+        string csproj = Path.Combine(project, "CentralPackages.csproj");
+        // Every version moves to Directory.Packages.props; the project names packages only.
+        string text = File.ReadAllText(csproj);
+        var versions = System.Text.RegularExpressions.Regex.Matches(text, "<PackageReference Include=\"([^\"]+)\" Version=\"([^\"]+)\" />")
+            .Select(m => (Id: m.Groups[1].Value, Version: m.Groups[2].Value)).ToList();
+        Assert.That(versions.Select(v => v.Id), Does.Contain("PerfTestKit"));
+        File.WriteAllText(csproj, System.Text.RegularExpressions.Regex.Replace(text, " Version=\"[^\"]+\" />", " />"));
+        File.WriteAllText(Path.Combine(project, "Directory.Packages.props"), $"""
+            <Project>
+              <PropertyGroup><ManagePackageVersionsCentrally>true</ManagePackageVersionsCentrally></PropertyGroup>
+              <ItemGroup>
+                {string.Concat(versions.Select(v => $"<PackageVersion Include=\"{v.Id}\" Version=\"{v.Version}\" />"))}
+              </ItemGroup>
+            </Project>
+            """);
+        var run = SampleTestProjects.DotnetTest(project, new[] { "-p:PerfProfile=true" });
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+        Assert.That(run.Output, Does.Not.Contain("NU1008"));
+        AssertPerTestFiles(RunFolder.LoadSingle(run.ResultsDirectory).TestFiles);
+    }
+
     [Test]
     public void Without_perf_the_run_passes_with_one_warning_and_no_attachments()
     {
