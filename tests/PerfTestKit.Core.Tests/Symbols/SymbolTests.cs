@@ -201,6 +201,44 @@ public class SymbolTests
         }
     }
 
+    /// <summary>
+    /// A real non-root user (made here) at this machine's perf_event_paranoid: where it is 2, as on Debian, perf itself
+    /// falls back to user space only, and the profile says so; where it forbids the user everything, perf fails.
+    /// </summary>
+    [Test]
+    public void A_non_root_user_recording_at_paranoid_2_is_user_space_only_and_the_profile_says_so()
+    {
+        string paranoid = File.ReadAllText("/proc/sys/kernel/perf_event_paranoid").Trim();
+        Assume.That(paranoid, Is.EqualTo("2"), $"this machine's kernel.perf_event_paranoid is {paranoid}, not 2");
+        const string user = "perftestkit-nonroot";
+        var exists = ProcessRunner.Run("id", new[] { "-u", user });
+        if (exists.ExitCode != 0)
+        {
+            var add = ProcessRunner.Run("useradd", new[] { "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", user });
+            Assume.That(add.ExitCode, Is.EqualTo(0), $"cannot create a user here: {add.StandardError}");
+        }
+        // A folder the user may write into, and a copy of the workload it may run.
+        string folder = Path.Combine(Path.GetTempPath(), $"perftestkit-nonroot-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            string workload = Path.Combine(folder, "workload");
+            File.Copy(Recordings.NativeBinary, workload);
+            Assert.That(ProcessRunner.Run("chmod", new[] { "a+rwx", folder, workload }).ExitCode, Is.EqualTo(0));
+            string data = Path.Combine(folder, "perf.data");
+            var record = ProcessRunner.Run("runuser", new[] { "-u", user, "--", "perf", "record", "-g", "-e", "cpu-clock", "-o", data, "--", workload, "100" });
+            Assert.That(record.ExitCode, Is.EqualTo(0), record.StandardError);
+            var profile = PerfTestKit.Model.ProfileLoader.Load(data);
+            Assert.That(profile.SampleCount, Is.GreaterThan(10));
+            Assert.That(profile.Events.Single().ExcludesKernel, Is.True, "perf fell back to user space");
+            Assert.That(profile.Warnings, Has.Some.StartsWith("kernel frames are not recorded"));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>The parsed kallsyms saved in the cache must give the same names as parsing the real file again.</summary>
     [Test]
     public void The_saved_kallsyms_index_names_every_address_as_parsing_does()
