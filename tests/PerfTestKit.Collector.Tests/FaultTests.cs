@@ -58,18 +58,40 @@ public class FaultTests
         Assert.That(WaitUntil(() => PerfProcesses().Except(before).Any(), TimeSpan.FromSeconds(120)), Is.True, "perf started");
         // Cancel while the test runs (not while the host starts, which a busy machine can make last seconds).
         Assert.That(WaitUntil(() => File.Exists(running), TimeSpan.FromSeconds(120)), Is.True, "the long test started");
+        // This run's work folders: those of a collector under this dotnet test (other runs on the machine have theirs).
+        var leftBehind = WorkFolders().Except(foldersBefore).Where(f => int.TryParse(Owner(f), out int owner) && DescendsFrom(owner, dotnetTest.Id)).ToList();
+        Assert.That(leftBehind, Is.Not.Empty, "this run's collector has its work folder");
         Process.Start("kill", new[] { "-INT", dotnetTest.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) })!.WaitForExit();
         Assert.That(dotnetTest.WaitForExit(TimeSpan.FromSeconds(60)), Is.True, "dotnet test stops on SIGINT");
         Assert.That(WaitUntil(() => !PerfProcesses().Except(before).Any(), TimeSpan.FromSeconds(30)), Is.True,
             "no perf process is left: " + string.Join(", ", PerfProcesses().Except(before)));
         // The cancelled collector is killed before it can tidy up (it may take a moment to go); the next profiled
         // run removes the folder of a collector that is gone, and only then.
-        var leftBehind = WorkFolders().Except(foldersBefore).ToList();
         Assert.That(WaitUntil(() => leftBehind.All(f => !Directory.Exists($"/proc/{Owner(f)}")), TimeSpan.FromSeconds(30)), Is.True,
             "the cancelled run's collector exits: " + string.Join(", ", leftBehind));
         var next = SampleTestProjects.DotnetTest(project, new[] { "--no-build", "--collect:PerfProfile", "--filter", "Name=Uses_beta" });
         Assert.That(next.ExitCode, Is.EqualTo(0), next.Output);
-        Assert.That(WorkFolders().Except(foldersBefore), Is.Empty, "no work folder is left once the next run has started");
+        Assert.That(leftBehind.Where(Directory.Exists), Is.Empty, "no work folder is left once the next run has started");
+    }
+
+    /// <summary>Whether a process is <paramref name="ancestor"/> or runs under it (parent links in /proc).</summary>
+    private static bool DescendsFrom(int pid, int ancestor)
+    {
+        for (int at = pid, steps = 0; at > 1 && steps < 64; steps++)
+        {
+            if (at == ancestor) return true;
+            try
+            {
+                // "pid (comm) state ppid ...": the name may hold spaces, so read after its closing parenthesis.
+                string stat = File.ReadAllText($"/proc/{at}/stat");
+                at = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+            {
+                return false;
+            }
+        }
+        return false;
     }
 
     private static string Owner(string workFolder) => Path.GetFileName(workFolder)["perftestkit-".Length..].Split('-')[0];
