@@ -21,13 +21,9 @@ public static class TestEventLog
     /// <summary>A test's end. <paramref name="declaringType"/>: the type that declares its method, when not the one its name gives.</summary>
     public static byte[] Line(string id, string name, string fullName, string outcome, ulong startNs, ulong endNs, string? declaringType = null) => JsonLine(json =>
     {
-        json.WriteString("id", id);
-        json.WriteString("name", name);
-        json.WriteString("fullName", fullName);
+        WriteTest(json, id, name, fullName, startNs, declaringType);
         json.WriteString("outcome", outcome);
-        json.WriteNumber("startNs", startNs);
         json.WriteNumber("endNs", endNs);
-        if (declaringType is not null) json.WriteString("declaringType", declaringType);
     });
 
     /// <summary>
@@ -37,12 +33,18 @@ public static class TestEventLog
     public static byte[] StartLine(string id, string name, string fullName, ulong startNs, string? declaringType = null) => JsonLine(json =>
     {
         json.WriteBoolean("start", true);
+        WriteTest(json, id, name, fullName, startNs, declaringType);
+    });
+
+    /// <summary>What a start and an end line both say of the test.</summary>
+    private static void WriteTest(Utf8JsonWriter json, string id, string name, string fullName, ulong startNs, string? declaringType)
+    {
         json.WriteString("id", id);
         json.WriteString("name", name);
         json.WriteString("fullName", fullName);
         json.WriteNumber("startNs", startNs);
         if (declaringType is not null) json.WriteString("declaringType", declaringType);
-    });
+    }
 
     /// <summary>One JSON object and a newline.</summary>
     private static byte[] JsonLine(Action<Utf8JsonWriter> writeProperties)
