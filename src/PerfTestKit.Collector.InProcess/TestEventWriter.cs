@@ -17,6 +17,7 @@ public sealed class TestEventWriter : InProcDataCollection
     private readonly Dictionary<Guid, (ulong Start, string? DeclaringType)> _starts = new();
     private readonly object _gate = new();
     private FileStream? _log;
+    private bool _failed;
 
     public void Initialize(IDataCollectionSink dataCollectionSink)
     {
@@ -36,7 +37,7 @@ public sealed class TestEventWriter : InProcDataCollection
         }
     }
 
-    public void TestCaseStart(TestCaseStartArgs testCaseStartArgs)
+    public void TestCaseStart(TestCaseStartArgs testCaseStartArgs) => Guarded("a test's start", () =>
     {
         ulong now = TestEventLog.MonotonicNow();
         if (_log is null || testCaseStartArgs.TestCase is not { } test) return;
@@ -46,16 +47,38 @@ public sealed class TestEventWriter : InProcDataCollection
             _starts[test.Id] = (now, declaringType);
             Append(TestEventLog.StartLine(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, now, declaringType));
         }
-    }
+    });
 
-    public void TestCaseEnd(TestCaseEndArgs testCaseEndArgs)
+    public void TestCaseEnd(TestCaseEndArgs testCaseEndArgs) => Guarded("a test's end", () =>
     {
         ulong now = TestEventLog.MonotonicNow();
         if (_log is null || testCaseEndArgs.DataCollectionContext?.TestCase is not { } test) return;
+        FaultInjection.At(FaultInjection.HostTestEnd);
         lock (_gate)
         {
             if (!_starts.Remove(test.Id, out var started)) return;
             Append(TestEventLog.Line(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, testCaseEndArgs.TestOutcome.ToString(), started.Start, now, started.DeclaringType));
+        }
+    });
+
+    /// <summary>
+    /// Nothing reaches the test host (an exception there fails the run): the first failure goes into the log, where
+    /// the collector makes it its one warning.
+    /// </summary>
+    private void Guarded(string what, Action handler)
+    {
+        try
+        {
+            handler();
+        }
+        catch (Exception e)
+        {
+            lock (_gate)
+            {
+                if (_failed) return;
+                _failed = true;
+                Append(TestEventLog.ErrorLine(what, e));
+            }
         }
     }
 

@@ -125,6 +125,7 @@ public sealed class PerfProfileCollector : DataCollector, ITestExecutionEnvironm
     {
         ulong end = LiveRecording.MonotonicNow();
         if (e.TestElement is not { } test) return;
+        FaultInjection.At(FaultInjection.CollectorTestEnd);
         ulong start;
         lock (_testStarts)
         {

@@ -26,6 +26,7 @@ internal sealed class TestEventReporter : IDataConsumer, ITestSessionLifetimeHan
     private readonly Dictionary<string, (ulong Start, string FullName, string? DeclaringType)> _starts = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private FileStream? _log;
+    private bool _failed;
 
     public string Uid => "PerfTestKit.PerfProfile.TestEvents";
     public string Version => PerfProfileExtension.Version;
@@ -75,23 +76,48 @@ internal sealed class TestEventReporter : IDataConsumer, ITestSessionLifetimeHan
     {
         ulong now = TestEventLog.MonotonicNow();
         if (value is not TestNodeUpdateMessage { TestNode: var node }) return Task.CompletedTask;
-        var state = node.Properties.SingleOrDefault<TestNodeStateProperty>();
-        string id = node.Uid.Value;
-        lock (_gate)
+        try
         {
-            if (state is InProgressTestNodeStateProperty)
+            Consume(node, now);
+        }
+        catch (Exception e)
+        {
+            // Nothing reaches the platform: the first failure goes into the log, where the recorder makes it its one warning.
+            lock (_gate)
             {
-                string fullName = FullName(node);
-                string? declaringType = DeclaringType(node);
-                _starts[id] = (now, fullName, declaringType);
-                Append(TestEventLog.StartLine(id, node.DisplayName, fullName, now, declaringType));
-            }
-            else if (Outcome(state) is { } outcome && _starts.Remove(id, out var started))
-            {
-                Append(TestEventLog.Line(id, node.DisplayName, started.FullName, outcome, started.Start, now, started.DeclaringType));
+                if (!_failed)
+                {
+                    _failed = true;
+                    Append(TestEventLog.ErrorLine("a test's update", e));
+                }
             }
         }
         return Task.CompletedTask;
+    }
+
+    private void Consume(TestNode node, ulong now)
+    {
+        var state = node.Properties.SingleOrDefault<TestNodeStateProperty>();
+        string id = node.Uid.Value;
+        if (state is InProgressTestNodeStateProperty)
+        {
+            string fullName = FullName(node);
+            string? declaringType = DeclaringType(node);
+            lock (_gate)
+            {
+                _starts[id] = (now, fullName, declaringType);
+                Append(TestEventLog.StartLine(id, node.DisplayName, fullName, now, declaringType));
+            }
+        }
+        else if (Outcome(state) is { } outcome)
+        {
+            FaultInjection.At(FaultInjection.HostTestEnd);
+            lock (_gate)
+            {
+                if (_starts.Remove(id, out var started))
+                    Append(TestEventLog.Line(id, node.DisplayName, started.FullName, outcome, started.Start, now, started.DeclaringType));
+            }
+        }
     }
 
     private Task EndSession()

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PerfTestKit.Profiling;
 
 namespace PerfTestKit.Collector.Tests;
 
@@ -32,6 +33,40 @@ public class FaultTests
         Assert.That(crashed.Samples, Is.GreaterThanOrEqualTo(100), "its 300 ms in HotAlpha before the crash");
         Assert.That(TrxReport.FlameGraphFrames(crashed.Files.Single(f => f.EndsWith(".flamegraph.html", StringComparison.Ordinal))), Does.Contain("HotTests::HotAlpha(int32)"));
         Assert.That(WaitUntil(() => PerfProcesses().Except(before).Count() == 0, TimeSpan.FromSeconds(60)), Is.True, "perf stopped");
+    }
+
+    /// <summary>
+    /// An exception of a type nothing in PerfTestKit expects, thrown at a test's end in each front end's handler
+    /// (PERFTESTKIT_FAULT): the tests all pass, the run is green, and the problem is one warning.
+    /// </summary>
+    [TestCase("vstest", FaultInjection.HostTestEnd, "the test host could not report every test (a test's end: InjectedFaultException")]
+    [TestCase("vstest-attach", FaultInjection.CollectorTestEnd, "profiling failed at a test's end: fault injected at collector-test-end")]
+    [TestCase("mtp", FaultInjection.HostTestEnd, "the test host could not report every test (a test's update: InjectedFaultException")]
+    public void An_exception_at_a_tests_end_in_a_front_end_leaves_the_run_green_with_one_warning(string frontEnd, string point, string warning)
+    {
+        var environment = new Dictionary<string, string> { [FaultInjection.Variable] = point };
+        string output;
+        if (frontEnd == "mtp")
+        {
+            string project = SampleTestProjects.Create("FaultOnPlatform", "nunit-mtp", perfProfileProperty: true);
+            var (run, artifacts) = SampleTestProjects.DotnetTestOnTestingPlatform(project, Array.Empty<string>(), environment);
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+            Assert.That(run.Output, Does.Contain("succeeded: 2"));
+            // `dotnet test` shows a platform application's artifacts, not what its extensions display: the warning's file.
+            output = string.Concat(artifacts.Where(a => Path.GetFileName(a) == "PerfProfile-warning.txt").Select(File.ReadAllText));
+        }
+        else
+        {
+            string project = SampleTestProjects.Create(frontEnd == "vstest" ? "FaultInHost" : "FaultInCollector", "nunit", perfProfileProperty: false);
+            var args = frontEnd == "vstest" ? new[] { "--collect:PerfProfile" } : new[] { "--collect:PerfProfile", "-p:PerfProfileAttachToResults=true" };
+            var run = SampleTestProjects.DotnetTest(project, args, environment);
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+            Assert.That(run.Output, Does.Contain("Passed!").And.Contain("Passed:     2"));
+            output = run.Output;
+        }
+        var lines = output.Split('\n').Where(l => l.Contains("fault injected at", StringComparison.Ordinal) || l.Contains("InjectedFaultException", StringComparison.Ordinal)).ToList();
+        Assert.That(lines, Has.Count.EqualTo(1), output);
+        Assert.That(lines[0], Does.Contain("PerfProfile: " + warning));
     }
 
     [Test]

@@ -1,5 +1,6 @@
+extern alias InProcess;
 using System.Xml.Linq;
-using PerfTestKit.Collector.InProcess;
+using InProcess::PerfTestKit.Collector.InProcess;
 using PerfTestKit.Tasks;
 
 namespace PerfTestKit.Collector.Tests;

@@ -227,6 +227,7 @@ public sealed class ProfilingSession : IAsyncDisposable
                 Warn($"could not read the test host's events: {e.Message}");
                 return;
             }
+            if (log.HostError is { } hostError) Warn($"the test host could not report every test ({hostError}); the tests ran as usual");
             // In the order the tests started: the search for a test's samples begins where the one before ended.
             try
             {

@@ -5,7 +5,7 @@ namespace PerfTestKit.Profiling;
 
 /// <summary>
 /// How the test host tells the profiler, in another process, that a test ended: one JSON object per line appended
-/// to a file the profiler follows. A line "{"finished":true}" closes the session. A file, not a pipe: the host never
+/// to a file the profiler follows. A line "{"finished":true}" closes the session; "{"error":…}" says the host side failed. A file, not a pipe: the host never
 /// blocks on a reader that is busy writing profiles. Written by the host side of every front end (an MTP data
 /// consumer, a VSTest in-process data collector); this file depends on nothing else in Core, so that the VSTest one
 /// compiles it in and loads no assembly of ours into the test host.
@@ -59,6 +59,13 @@ public static class TestEventLog
         buffer.WriteByte((byte)'\n');
         return buffer.ToArray();
     }
+
+    /// <summary>
+    /// The host side failed (an exception at its boundary, kept out of the test framework): the profiler says so in
+    /// its one warning. Written once per host.
+    /// </summary>
+    public static byte[] ErrorLine(string what, Exception error) => JsonLine(json =>
+        json.WriteString("error", $"{what}: {error.GetType().Name}: {error.Message}"));
 
     public static readonly byte[] FinishedLine = Encoding.UTF8.GetBytes("{\"finished\":true}\n");
 

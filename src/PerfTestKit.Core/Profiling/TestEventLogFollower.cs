@@ -17,6 +17,9 @@ public sealed class TestEventLogFollower : IDisposable
     /// <summary>Whether the session's end was read.</summary>
     public bool Finished { get; private set; }
 
+    /// <summary>The first failure the host side reported (<see cref="TestEventLog.ErrorLine"/>), if any.</summary>
+    public string? HostError { get; private set; }
+
     /// <summary>How many tests' ends were read in all.</summary>
     public int TestsRead { get; private set; }
 
@@ -46,15 +49,18 @@ public sealed class TestEventLogFollower : IDisposable
         {
             var line = _pending.AsSpan(start, newline - start);
             if (line.IsEmpty) continue;
-            var test = Parse(line, out bool isStart);
+            var test = Parse(line, out var kind, out string? error);
             anyLine = true;
-            lastLineEnded = test is not null && !isStart;
-            if (test is null) Finished = true;
-            else if (isStart) _started[test.Id] = test;
-            else
+            lastLineEnded = kind == LineKind.End;
+            switch (kind)
             {
-                _started.Remove(test.Id);
-                tests.Add(test);
+                case LineKind.Finished: Finished = true; break;
+                case LineKind.HostError: HostError ??= error; break;
+                case LineKind.Start: _started[test!.Id] = test; break;
+                default:
+                    _started.Remove(test!.Id);
+                    tests.Add(test);
+                    break;
             }
         }
         Buffer.BlockCopy(_pending, start, _pending, 0, _pendingLength - start);
@@ -86,14 +92,28 @@ public sealed class TestEventLogFollower : IDisposable
         return started.Select((t, i) => t with { EndNs = i + 1 < started.Count ? started[i + 1].StartNs : Math.Max(hostEndNs, t.StartNs) }).ToList();
     }
 
-    /// <summary>A test's end (or, with <paramref name="isStart"/>, its start), or null for the session's end.</summary>
-    internal static TestCaseWindow? Parse(ReadOnlySpan<byte> line, out bool isStart)
+    internal enum LineKind { Start, End, Finished, HostError }
+
+    /// <summary>A test's start or end; null for the session's end and for the host's error (<paramref name="error"/>).</summary>
+    internal static TestCaseWindow? Parse(ReadOnlySpan<byte> line, out LineKind kind, out string? error)
     {
         var reader = new Utf8JsonReader(line);
         using var doc = JsonDocument.ParseValue(ref reader);
         var root = doc.RootElement;
-        isStart = root.TryGetProperty("start", out _);
-        if (root.TryGetProperty("finished", out _)) return null;
+        error = null;
+        if (root.TryGetProperty("finished", out _))
+        {
+            kind = LineKind.Finished;
+            return null;
+        }
+        if (root.TryGetProperty("error", out var message))
+        {
+            kind = LineKind.HostError;
+            error = message.GetString();
+            return null;
+        }
+        bool isStart = root.TryGetProperty("start", out _);
+        kind = isStart ? LineKind.Start : LineKind.End;
         ulong startNs = root.GetProperty("startNs").GetUInt64();
         return new TestCaseWindow(
             root.GetProperty("id").GetString() ?? "",

@@ -71,4 +71,30 @@ public class TestEventLogFollowerTests
             File.Delete(path);
         }
     }
+
+    [Test]
+    public void A_failure_the_host_side_reports_is_kept_and_the_tests_around_it_are_still_read()
+    {
+        string path = Path.Combine(Path.GetTempPath(), $"perftestkit-tests-{Environment.ProcessId}-events-{Guid.NewGuid():N}");
+        try
+        {
+            using var follower = new TestEventLogFollower(path);
+            using (var log = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite))
+            {
+                log.Write(TestEventLog.StartLine("1", "A", "S.A", 100));
+                log.Write(TestEventLog.ErrorLine("a test's end", new ArithmeticException("odd \"quoted\" text\nover lines")));
+                log.Write(TestEventLog.ErrorLine("a test's start", new IOException("second")));
+                log.Write(TestEventLog.Line("1", "A", "S.A", "Passed", 100, 200));
+                log.Write(TestEventLog.FinishedLine);
+            }
+            var ended = follower.ReadNew();
+            Assert.That(ended.Select(t => t.Name), Is.EqualTo(new[] { "A" }));
+            Assert.That(follower.HostError, Is.EqualTo("a test's end: ArithmeticException: odd \"quoted\" text\nover lines"), "the first one");
+            Assert.That(follower.Finished, Is.True);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
 }
