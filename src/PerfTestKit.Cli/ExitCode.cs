@@ -19,6 +19,8 @@ public enum ExitCode
     RecordFailed = 5,
     /// <summary>The report could not be written where -o says.</summary>
     OutputNotWritable = 6,
-    /// <summary>The recording has samples, but none that the selection (--pid, --event, --from/--to) keeps.</summary>
+    /// <summary>The recording has samples, but none that the selection (--pid, --event, --from/--to) keeps; `diff`: the runs share no test.</summary>
     EmptySelection = 7,
+    /// <summary>`diff --fail-on-regression`: a test got slower beyond noise by more than the given percentage.</summary>
+    RegressionFound = 8,
 }

@@ -6,6 +6,7 @@ var root = new RootCommand("PerfTestKit: Linux perf profiles for .NET, as flame 
     ReportCommand.Create(),
     RecordCommand.Create(),
     ServeCommand.Create(),
+    DiffCommand.Create(),
 };
 // An unknown verb: say so first, not after System.CommandLine's "Required command was not provided".
 string[] verbs = root.Subcommands.Select(c => c.Name).ToArray();

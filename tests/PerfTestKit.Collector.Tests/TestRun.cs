@@ -5,5 +5,9 @@ namespace PerfTestKit.Collector.Tests;
 public sealed class TestRun
 {
     [OneTimeTearDown]
-    public void RemoveSampleProjects() => SampleTestProjects.CleanUp();
+    public void RemoveSampleProjects()
+    {
+        // PERFTESTKIT_KEEP_E2E=1 keeps the projects and their runs, to look at after a failure.
+        if (Environment.GetEnvironmentVariable("PERFTESTKIT_KEEP_E2E") != "1") SampleTestProjects.CleanUp();
+    }
 }

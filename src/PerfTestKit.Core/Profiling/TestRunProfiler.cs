@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using PerfTestKit.Diff;
 using PerfTestKit.Model;
 using PerfTestKit.Recording;
 using PerfTestKit.Symbols;
@@ -408,6 +409,14 @@ public sealed class TestRunProfiler : IAsyncDisposable
         double geckoAt = clock.Elapsed.TotalMilliseconds;
 
         var index = BuildIndex(profile, view, title, link, link(null, geckoPath));
+        // Each test's stacks, for `perftestkit diff` against a later run (on another core meanwhile).
+        string stacksPath = Path.Combine(runDirectory, TestStacksFile.FileName);
+        var stacks = Task.Run(() =>
+        {
+            using var file = File.Create(stacksPath);
+            TestStacksFile.Write(file, index.Frequency, index.Event, _tests.Select(t =>
+                new TestStacksFile.Entry(TestStacksFile.TestKey(t.Test.FullName, t.Test.Name), t.Test.Name, t.Test.Outcome, t.Test.DurationMs, t.View)));
+        });
         string indexPath = Path.Combine(runDirectory, "index.html");
         await using (var html = File.Create(indexPath))
         {
@@ -419,7 +428,8 @@ public sealed class TestRunProfiler : IAsyncDisposable
             RunIndexWriter.WriteJson(index, json);
         }
         await folding.ConfigureAwait(false);
-        var files = new List<string> { indexPath, geckoPath, summaryPath };
+        await stacks.ConfigureAwait(false);
+        var files = new List<string> { indexPath, geckoPath, summaryPath, stacksPath };
         if (foldedPath is not null) files.Add(foldedPath);
         if (_settings.KeepPerfData)
         {

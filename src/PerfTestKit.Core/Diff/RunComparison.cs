@@ -1,0 +1,166 @@
+namespace PerfTestKit.Diff;
+
+/// <summary>How sure and how large a change must be to count (`perftestkit diff --threshold`, `--z`).</summary>
+public sealed record ComparisonOptions
+{
+    /// <summary>A change smaller than this, in percent of the base (after the run's overall speed is divided out), is not reported.</summary>
+    public double ThresholdPercent { get; init; } = 25;
+
+    /// <summary>How many standard deviations of sampling noise a change must exceed (counts are Poisson).</summary>
+    public double MinZ { get; init; } = 3;
+
+    /// <summary>A test needs this many samples in one of the runs to be judged at all.</summary>
+    public int MinSamples { get; init; } = 20;
+}
+
+/// <summary>A frame's samples in one test, before and after (inclusive: every sample whose stack holds it).</summary>
+public sealed record FrameChange(string Name, int BaseSamples, int HeadSamples, double Growth);
+
+/// <summary>One test in both runs; its samples are those that ran .NET code (<see cref="TestStacks.ManagedSamples"/>).</summary>
+public sealed record TestChange(string Key, string Name, int BaseSamples, int HeadSamples, double BaseMs, double HeadMs,
+    double? ChangePercent, double Z, bool Significant, IReadOnlyList<FrameChange> TopFrames)
+{
+    public bool Regression => Significant && Z > 0;
+}
+
+/// <summary>What changed between two runs, test by test.</summary>
+public sealed record RunDiff(RunStacks Base, RunStacks Head, double SpeedFactor, IReadOnlyList<TestChange> Tests,
+    IReadOnlyList<string> Added, IReadOnlyList<string> Removed, ComparisonOptions Options)
+{
+    /// <summary>Significant changes, largest first.</summary>
+    public IEnumerable<TestChange> Significant => Tests.Where(t => t.Significant).OrderByDescending(t => Math.Abs(t.ChangePercent ?? double.MaxValue));
+}
+
+/// <summary>
+/// Compares two runs test by test. A test's samples are counts: at a fixed rate, sampling alone gives a Poisson
+/// spread, so two counts are compared as the head's share of both (binomial, given their sum), after the head is
+/// scaled by the two runs' sampling rates and by the run's overall speed. That speed is estimated from the tests
+/// themselves (the median ratio of the well-sampled tests): most tests do not change in one pull request, while the
+/// whole machine does (measured: the same tests took 464 and 359 samples minutes apart). A change counts when it is
+/// both beyond the noise (<see cref="ComparisonOptions.MinZ"/>) and large (<see cref="ComparisonOptions.ThresholdPercent"/>).
+/// </summary>
+public static class RunComparison
+{
+    private const int TopFrameCount = 5;
+    private const int SpeedSampleFloor = 30;
+    private const int MinTestsForSpeed = 5;
+
+    public static RunDiff Compare(RunStacks baseRun, RunStacks headRun, ComparisonOptions? options = null)
+    {
+        options ??= new ComparisonOptions();
+        var baseTests = ByKey(baseRun);
+        var headTests = ByKey(headRun);
+        var common = baseTests.Keys.Where(headTests.ContainsKey).ToList();
+        // Head samples expected per base sample at equal speed: the rates' ratio.
+        double rate = (double)headRun.Frequency / baseRun.Frequency;
+        var ratios = common.Select(k => (Base: baseTests[k].ManagedSamples, Head: headTests[k].ManagedSamples))
+            .Where(p => p.Base >= SpeedSampleFloor && p.Head >= SpeedSampleFloor)
+            .Select(p => p.Head / (p.Base * rate)).OrderBy(r => r).ToList();
+        double speed = ratios.Count >= MinTestsForSpeed ? Median(ratios) : 1.0;
+        double expected = rate * speed;
+
+        var changes = common.Select(k => Change(baseRun, headRun, baseTests[k], headTests[k], expected, options)).ToList();
+        return new RunDiff(baseRun, headRun, speed, changes,
+            headTests.Keys.Where(k => !baseTests.ContainsKey(k)).ToList(),
+            baseTests.Keys.Where(k => !headTests.ContainsKey(k)).ToList(), options);
+    }
+
+    private static Dictionary<string, TestStacks> ByKey(RunStacks run)
+    {
+        var tests = new Dictionary<string, TestStacks>(StringComparer.Ordinal);
+        // A key twice (a test run twice in one run): the first is kept.
+        foreach (var test in run.Tests) tests.TryAdd(test.Key, test);
+        return tests;
+    }
+
+    private static TestChange Change(RunStacks baseRun, RunStacks headRun, TestStacks before, TestStacks after, double expected, ComparisonOptions options)
+    {
+        int b = before.ManagedSamples, h = after.ManagedSamples;
+        double baseMs = b * 1000.0 / baseRun.Frequency, headMs = h * 1000.0 / headRun.Frequency;
+        double? change = b > 0 ? (h / (b * expected) - 1) * 100 : null;
+        double z = Z(b, h, expected);
+        bool judged = Math.Max(b, h) >= options.MinSamples;
+        bool significant = judged && Math.Abs(z) >= options.MinZ && (change is null || Math.Abs(change.Value) >= options.ThresholdPercent);
+        var frames = significant ? TopFrames(baseRun, headRun, before, after, expected) : Array.Empty<FrameChange>();
+        return new TestChange(after.Key, after.Name, b, h, baseMs, headMs, change, z, significant, frames);
+    }
+
+    /// <summary>
+    /// Given n = b + h samples in all, under no change h is Binomial(n, p) with p = e / (1 + e), e the head samples
+    /// expected per base sample. The head's excess in standard deviations (normal approximation, fine from ~20 samples).
+    /// </summary>
+    public static double Z(int b, int h, double expected)
+    {
+        int n = b + h;
+        if (n == 0) return 0;
+        double p = expected / (1 + expected);
+        double sd = Math.Sqrt(n * p * (1 - p));
+        return sd == 0 ? 0 : (h - n * p) / sd;
+    }
+
+    /// <summary>
+    /// The frames that grew most, the most specific first: of the frames that hold at least 80% of the largest growth
+    /// (a hot method and every caller up to the thread's root grew by as much), the one with the fewest samples of its
+    /// own is where the growth is; then the leaves that grew most.
+    /// </summary>
+    private static IReadOnlyList<FrameChange> TopFrames(RunStacks baseRun, RunStacks headRun, TestStacks before, TestStacks after, double expected)
+    {
+        var baseInclusive = Inclusive(baseRun, before, leafOnly: false);
+        var headInclusive = Inclusive(headRun, after, leafOnly: false);
+        var baseLeaf = Inclusive(baseRun, before, leafOnly: true);
+        var headLeaf = Inclusive(headRun, after, leafOnly: true);
+        FrameChange Growth(string name, Dictionary<string, int> baseCounts, Dictionary<string, int> headCounts)
+        {
+            baseCounts.TryGetValue(name, out int bs);
+            headCounts.TryGetValue(name, out int hs);
+            return new FrameChange(name, bs, hs, hs - bs * expected);
+        }
+        var inclusive = headInclusive.Keys.Union(baseInclusive.Keys).Select(n => Growth(n, baseInclusive, headInclusive)).ToList();
+        var result = new List<FrameChange>();
+        double most = inclusive.Count == 0 ? 0 : inclusive.Max(f => Math.Abs(f.Growth));
+        if (most > 0)
+        {
+            double sign = inclusive.First(f => Math.Abs(f.Growth) == most).Growth > 0 ? 1 : -1;
+            var where = inclusive.Where(f => f.Growth * sign >= 0.8 * most)
+                .OrderBy(f => Math.Max(f.HeadSamples, f.BaseSamples)).ThenByDescending(f => f.Growth * sign).First();
+            result.Add(where);
+        }
+        foreach (var leaf in headLeaf.Keys.Union(baseLeaf.Keys).Select(n => Growth(n, baseLeaf, headLeaf)).OrderByDescending(f => Math.Abs(f.Growth)))
+        {
+            if (result.Count >= TopFrameCount) break;
+            if (leaf.Growth == 0 || result.Any(r => r.Name == leaf.Name)) continue;
+            // Counts in the list are inclusive, like the first's.
+            result.Add(Growth(leaf.Name, baseInclusive, headInclusive));
+        }
+        return result;
+    }
+
+    /// <summary>Samples per frame text: every sample whose stack holds the frame (once per sample), or only its leaf.</summary>
+    private static Dictionary<string, int> Inclusive(RunStacks run, TestStacks test, bool leafOnly)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var seen = new HashSet<int>();
+        foreach (var (count, managed, frames) in test.Stacks)
+        {
+            if (!managed || frames.Length == 0) continue;
+            if (leafOnly)
+            {
+                string leaf = run.Frames[frames[^1]];
+                counts[leaf] = counts.GetValueOrDefault(leaf) + count;
+                continue;
+            }
+            seen.Clear();
+            foreach (int frame in frames)
+            {
+                if (!seen.Add(frame)) continue;
+                string name = run.Frames[frame];
+                counts[name] = counts.GetValueOrDefault(name) + count;
+            }
+        }
+        return counts;
+    }
+
+    private static double Median(List<double> sorted) => sorted.Count % 2 == 1
+        ? sorted[sorted.Count / 2]
+        : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}

@@ -1,0 +1,111 @@
+using System.Text.Json;
+
+namespace PerfTestKit.Collector.Tests;
+
+/// <summary>
+/// `perftestkit diff` on real runs of one project: unchanged, nothing is reported; one test's method made twice as
+/// slow (its work scaled by an environment variable), that test and only it, with that method as the frame that grew.
+/// </summary>
+[NonParallelizable]
+public class DiffTests
+{
+    private const string Code = """
+        using System.Runtime.CompilerServices;
+        public class DiffTests
+        {
+            private static int Scale => int.TryParse(System.Environment.GetEnvironmentVariable("DIFF_SCALE"), out int s) ? s : 1;
+            [MethodImpl(MethodImplOptions.NoInlining)]
+            public static long Parse(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long end = CpuMs() + ms; long x = 0; while (Burning(sw, end, ms)) for (int i = 0; i < 100_000; i++) x += i * 3 ^ x; return x; }
+            [MethodImpl(MethodImplOptions.NoInlining)]
+            public static long Format(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long end = CpuMs() + ms; long x = 1; while (Burning(sw, end, ms)) for (int i = 0; i < 100_000; i++) x = x * 31 + i; return x; }
+            [MethodImpl(MethodImplOptions.NoInlining)]
+            public static long Tokenize(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long end = CpuMs() + ms; long x = 7; while (Burning(sw, end, ms)) for (int i = 0; i < 100_000; i++) x ^= x << 1 + i; return x; }
+        """ + SampleTestProjects.CpuClock + """
+
+            [NUnit.Framework.Test] public void Parses() => NUnit.Framework.Assert.That(Parse(200), NUnit.Framework.Is.Not.EqualTo(42));
+            [NUnit.Framework.Test] public void Formats() => NUnit.Framework.Assert.That(Format(200), NUnit.Framework.Is.Not.EqualTo(42));
+            [NUnit.Framework.Test] public void Tokenizes() => NUnit.Framework.Assert.That(Tokenize(150 * Scale), NUnit.Framework.Is.Not.EqualTo(42));
+            [NUnit.Framework.TestCase(1)] [NUnit.Framework.TestCase(2)] [NUnit.Framework.TestCase(3)]
+            public void Parses_case(int n) => NUnit.Framework.Assert.That(Parse(100 + 20 * n), NUnit.Framework.Is.Not.EqualTo(42));
+            [NUnit.Framework.Test] public void Formats_more() => NUnit.Framework.Assert.That(Format(250), NUnit.Framework.Is.Not.EqualTo(42));
+        }
+        """;
+
+    [Test]
+    public void Unchanged_runs_show_no_change_and_a_test_made_twice_as_slow_is_the_one_reported_with_its_method()
+    {
+        string project = SampleTestProjects.CreateWithCode("DiffSample", "nunit", Code);
+        string Run(string label, int scale)
+        {
+            var run = SampleTestProjects.DotnetTest(project, Array.Empty<string>(), new Dictionary<string, string> { ["DIFF_SCALE"] = scale.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            Assert.That(run.ExitCode, Is.EqualTo(0), run.Output);
+            string kept = Path.Combine(SampleTestProjects.Root, "diff-runs", label);
+            Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
+            var folder = RunFolder.LoadSingle(run.ResultsDirectory);
+            TestContext.Out.WriteLine($"{label}: " + string.Join(", ", folder.Rows.Select(r => $"{r.Name} {r.Samples}")));
+            Directory.Move(folder.Directory, kept);
+            return kept;
+        }
+        string baseRun = Run("base", 1), same = Run("same", 1), slower = Run("slower", 2);
+
+        var unchanged = Perftestkit("diff", baseRun, same, "--fail-on-regression", "25");
+        Assert.That(unchanged.ExitCode, Is.EqualTo(0), unchanged.Output);
+        Assert.That(unchanged.Output, Does.Contain("0 of 7 tests changed beyond noise"), unchanged.Output);
+
+        string output = Path.Combine(SampleTestProjects.Root, "diff-out");
+        var changed = Perftestkit("diff", baseRun, slower, "-o", output);
+        Assert.That(changed.ExitCode, Is.EqualTo(0), changed.Output);
+        Assert.That(changed.Output, Does.Contain("1 of 7 tests changed beyond noise (1 slower)"), changed.Output);
+        string line = changed.Output.Split('\n').Single(l => l.Contains(" ms -> ", StringComparison.Ordinal));
+        Assert.That(line, Does.StartWith("DiffTests.Tokenizes  ").And.Contain("grew: DiffTests::Tokenize(int32)"), line);
+
+        using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "diff.json")));
+        var tests = json.RootElement.GetProperty("tests").EnumerateArray().ToList();
+        Assert.That(tests.Select(t => t.GetProperty("fullName").GetString()), Has.Member("DiffTests.Parses_case(2)"), "cases matched with their arguments");
+        var slow = tests.Single(t => t.GetProperty("significant").GetBoolean());
+        Assert.That(slow.GetProperty("fullName").GetString(), Is.EqualTo("DiffTests.Tokenizes"));
+        Assert.That(slow.GetProperty("changePercent").GetDouble(), Is.InRange(60, 140), "twice the work");
+        Assert.That(slow.GetProperty("headSamples").GetInt32(), Is.GreaterThan(slow.GetProperty("baseSamples").GetInt32() * 3 / 2));
+        var frame = slow.GetProperty("topFrames")[0];
+        Assert.That(frame.GetProperty("name").GetString(), Is.EqualTo("DiffTests::Tokenize(int32)"));
+        Assert.That(frame.GetProperty("headSamples").GetInt32(), Is.GreaterThan(frame.GetProperty("baseSamples").GetInt32()));
+
+        var gate = Perftestkit("diff", baseRun, slower, "--fail-on-regression", "25");
+        Assert.That(gate.ExitCode, Is.EqualTo(8), gate.Output);
+        Assert.That(gate.Output, Does.Contain("DiffTests.Tokenizes got slower by"));
+    }
+
+    [Test]
+    public void Folders_that_are_not_runs_are_refused_with_their_exit_codes()
+    {
+        string empty = Directory.CreateTempSubdirectory("perftestkit-diff-").FullName;
+        try
+        {
+            var missing = Perftestkit("diff", Path.Combine(empty, "nope"), empty);
+            Assert.That(missing.ExitCode, Is.EqualTo(2), missing.Output);
+            Assert.That(missing.Output, Does.Contain("no such folder"));
+            var notRun = Perftestkit("diff", empty, empty);
+            Assert.That(notRun.ExitCode, Is.EqualTo(3), notRun.Output);
+            Assert.That(notRun.Output, Does.Contain("is not a PerfTestKit run folder"));
+            File.WriteAllText(Path.Combine(empty, "perftestkit-stacks.json.gz"), "not gzip");
+            var damaged = Perftestkit("diff", empty, empty);
+            Assert.That(damaged.ExitCode, Is.EqualTo(3), damaged.Output);
+            Assert.That(damaged.Output, Does.Contain("is damaged"));
+            using (var file = File.Create(Path.Combine(empty, "perftestkit-stacks.json.gz")))
+            using (var gzip = new System.IO.Compression.GZipStream(file, System.IO.Compression.CompressionLevel.Fastest))
+            {
+                gzip.Write("""{"format":"perftestkit-stacks","version":99,"tests":[],"frames":[]}"""u8);
+            }
+            var newer = Perftestkit("diff", empty, empty);
+            Assert.That(newer.ExitCode, Is.EqualTo(3), newer.Output);
+            Assert.That(newer.Output, Does.Contain("is version 99 of the stacks file"));
+        }
+        finally
+        {
+            Directory.Delete(empty, recursive: true);
+        }
+    }
+
+    private static ChildProcessResult Perftestkit(params string[] args) =>
+        ChildProcess.Run("dotnet", new[] { Path.Combine(TestContext.CurrentContext.TestDirectory, "perftestkit.dll") }.Concat(args), Path.GetTempPath(), null, TimeSpan.FromMinutes(2));
+}
