@@ -31,8 +31,8 @@ internal static class DiffCommand
         RunStacks baseRun, headRun;
         try
         {
-            baseRun = Load(basePath);
-            headRun = Load(headPath);
+            baseRun = TestStacksFile.ReadRun(basePath);
+            headRun = TestStacksFile.ReadRun(headPath);
         }
         catch (DirectoryNotFoundException e)
         {
@@ -72,23 +72,5 @@ internal static class DiffCommand
             return ExitCode.RegressionFound;
         }
         return ExitCode.Success;
-    }
-
-    /// <summary>A run folder, or a results folder that holds exactly one.</summary>
-    private static RunStacks Load(string path)
-    {
-        if (!Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such folder");
-        if (!File.Exists(Path.Combine(path, TestStacksFile.FileName)))
-        {
-            var runs = Directory.GetFiles(path, TestStacksFile.FileName, SearchOption.AllDirectories).Select(Path.GetDirectoryName).ToList();
-            if (runs.Count != 1)
-            {
-                throw new InvalidDataException(runs.Count == 0
-                    ? $"{path} is not a PerfTestKit run folder (no {TestStacksFile.FileName}: a run of PerfTestKit before diff was added, or not a run)"
-                    : $"{path} holds {runs.Count} runs: name one of them ({string.Join(", ", runs)})");
-            }
-            path = runs[0]!;
-        }
-        return TestStacksFile.Read(path);
     }
 }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Build.Framework;
 using Microsoft.Build.Utilities;
+using PerfTestKit.Diff;
 using PerfTestKit.Writers;
 
 namespace PerfTestKit.Tasks;
@@ -24,6 +25,12 @@ public sealed class PerfProfileReport : Microsoft.Build.Utilities.Task
 
     /// <summary>How many of the slowest tests to list.</summary>
     public int Top { get; set; } = 5;
+
+    /// <summary>PerfProfileBaseline: a run folder (or a results folder holding one) to compare this run with.</summary>
+    public string Baseline { get; set; } = "";
+
+    /// <summary>PerfProfileFailOnRegression: a test slower than the baseline beyond noise by more than this percentage fails the build.</summary>
+    public string FailOnRegression { get; set; } = "";
 
     public override bool Execute()
     {
@@ -52,8 +59,60 @@ public sealed class PerfProfileReport : Microsoft.Build.Utilities.Task
             }
             Log.LogMessage(MessageImportance.High, RunReportText.Console(summary, Top));
             AppendStepSummary(RunReportText.Markdown(summary, Top));
+            if (Baseline.Length > 0) CompareWithBaseline(Path.GetDirectoryName(path)!);
         }
-        return true;
+        return !Log.HasLoggedErrors;
+    }
+
+    /// <summary>
+    /// The run against PerfProfileBaseline: its changes beyond noise in the console and the step summary, diff.json in
+    /// the run's diff folder, and with PerfProfileFailOnRegression a build error for a test that got too much slower.
+    /// A baseline that cannot be read is a warning: the tests' own outcome stands.
+    /// </summary>
+    private void CompareWithBaseline(string runDirectory)
+    {
+        double? limit = null;
+        if (FailOnRegression.Length > 0)
+        {
+            if (!double.TryParse(FailOnRegression, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed) || parsed < 0)
+            {
+                Log.LogWarning($"PerfTestKit: PerfProfileFailOnRegression '{FailOnRegression}' is not a percentage (e.g. 25); no regression gate");
+            }
+            else limit = parsed;
+        }
+        RunDiff diff;
+        try
+        {
+            diff = RunComparison.Compare(TestStacksFile.ReadRun(Baseline), TestStacksFile.ReadRun(runDirectory));
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            Log.LogWarning($"PerfTestKit: not compared with the baseline: {e.Message}");
+            return;
+        }
+        string diffDirectory = Path.Combine(runDirectory, "diff");
+        try
+        {
+            Directory.CreateDirectory(diffDirectory);
+            using var json = File.Create(Path.Combine(diffDirectory, "diff.json"));
+            RunDiffWriter.WriteJson(diff, json);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.LogWarning($"PerfTestKit: could not write {diffDirectory}: {e.Message}");
+        }
+        var lines = RunDiffWriter.Lines(diff).ToList();
+        var message = new StringBuilder($"PerfTestKit: compared with the baseline {Baseline}:");
+        foreach (var line in lines.Take(lines.Count - 1).Take(Top)) message.Append("\n    ").Append(line);
+        message.Append("\n    ").Append(lines[^1]).Append("\n    diff: ").Append(Path.Combine(diffDirectory, "diff.json"));
+        Log.LogMessage(MessageImportance.High, message.ToString());
+        AppendStepSummary(RunDiffWriter.Markdown(diff, Top));
+        if (limit is { } percent && diff.Significant.FirstOrDefault(t => t.Regression && (t.ChangePercent ?? double.MaxValue) > percent) is { } worst)
+        {
+            string change = worst.ChangePercent is { } c ? $"{c:F0}%" : "from no samples";
+            string frame = worst.TopFrames.Count > 0 ? $"; grew most: {worst.TopFrames[0].Name} ({worst.TopFrames[0].BaseSamples} -> {worst.TopFrames[0].HeadSamples} samples)" : "";
+            Log.LogError($"PerfTestKit: {worst.Key} got slower than the baseline by {change} ({worst.BaseMs:F0} ms -> {worst.HeadMs:F0} ms), more than PerfProfileFailOnRegression {percent}%{frame}");
+        }
     }
 
     private List<string> FindSummaries(DateTime since)

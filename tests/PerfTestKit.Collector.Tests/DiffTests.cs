@@ -9,18 +9,18 @@ namespace PerfTestKit.Collector.Tests;
 [NonParallelizable]
 public class DiffTests
 {
+    // Fixed work, not a time: a busy machine gives a test less CPU per second, never less work to do.
     private const string Code = """
         using System.Runtime.CompilerServices;
         public class DiffTests
         {
             private static int Scale => int.TryParse(System.Environment.GetEnvironmentVariable("DIFF_SCALE"), out int s) ? s : 1;
             [MethodImpl(MethodImplOptions.NoInlining)]
-            public static long Parse(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long end = CpuMs() + ms; long x = 0; while (Burning(sw, end, ms)) for (int i = 0; i < 100_000; i++) x += i * 3 ^ x; return x; }
+            public static long Parse(int units) { long x = 0; for (long i = 0; i < units * 250_000L; i++) x += i * 3 ^ x; return x; }
             [MethodImpl(MethodImplOptions.NoInlining)]
-            public static long Format(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long end = CpuMs() + ms; long x = 1; while (Burning(sw, end, ms)) for (int i = 0; i < 100_000; i++) x = x * 31 + i; return x; }
+            public static long Format(int units) { long x = 1; for (long i = 0; i < units * 250_000L; i++) x = x * 31 + i; return x; }
             [MethodImpl(MethodImplOptions.NoInlining)]
-            public static long Tokenize(int ms) { var sw = System.Diagnostics.Stopwatch.StartNew(); long end = CpuMs() + ms; long x = 7; while (Burning(sw, end, ms)) for (int i = 0; i < 100_000; i++) x ^= x << 1 + i; return x; }
-        """ + SampleTestProjects.CpuClock + """
+            public static long Tokenize(int units) { long x = 7; for (long i = 0; i < units * 250_000L; i++) x ^= x << 1 + (int)(i & 7); return x; }
 
             [NUnit.Framework.Test] public void Parses() => NUnit.Framework.Assert.That(Parse(200), NUnit.Framework.Is.Not.EqualTo(42));
             [NUnit.Framework.Test] public void Formats() => NUnit.Framework.Assert.That(Format(200), NUnit.Framework.Is.Not.EqualTo(42));
@@ -73,6 +73,40 @@ public class DiffTests
         var gate = Perftestkit("diff", baseRun, slower, "--fail-on-regression", "25");
         Assert.That(gate.ExitCode, Is.EqualTo(8), gate.Output);
         Assert.That(gate.Output, Does.Contain("DiffTests.Tokenizes got slower by"));
+    }
+
+    /// <summary>
+    /// The same through the build: PerfProfileBaseline makes the report after `dotnet test` compare, and
+    /// PerfProfileFailOnRegression turns the slowed test into a build error that names it and its method; a
+    /// baseline that is not there is one warning and the run stays green.
+    /// </summary>
+    [Test]
+    public void A_baseline_in_the_build_reports_the_slower_test_and_fails_the_build_past_the_threshold()
+    {
+        string project = SampleTestProjects.CreateWithCode("BaselineSample", "nunit", Code);
+        var first = SampleTestProjects.DotnetTest(project, Array.Empty<string>());
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.Output);
+        string baseline = Path.Combine(SampleTestProjects.Root, "baseline-run");
+        Directory.Move(RunFolder.LoadSingle(first.ResultsDirectory).Directory, baseline);
+        string stepSummary = Path.Combine(project, "step-summary.md");
+
+        var same = SampleTestProjects.DotnetTest(project, new[] { $"-p:PerfProfileBaseline={baseline}", "-p:PerfProfileFailOnRegression=25" });
+        Assert.That(same.ExitCode, Is.EqualTo(0), same.Output);
+        Assert.That(same.Output, Does.Contain("PerfTestKit: compared with the baseline").And.Contain("0 of 7 tests changed beyond noise"));
+        Assert.That(File.Exists(Path.Combine(RunFolder.LoadSingle(same.ResultsDirectory).Directory, "diff", "diff.json")), Is.True);
+
+        var slower = SampleTestProjects.DotnetTest(project, new[] { $"-p:PerfProfileBaseline={baseline}", "-p:PerfProfileFailOnRegression=25" },
+            new Dictionary<string, string> { ["DIFF_SCALE"] = "2", ["GITHUB_STEP_SUMMARY"] = stepSummary });
+        Assert.That(slower.ExitCode, Is.Not.EqualTo(0), "the regression gate fails the build");
+        Assert.That(slower.Output, Does.Contain("Passed!"), "the tests themselves passed");
+        var errors = slower.Output.Split('\n').Where(l => l.Contains("error", StringComparison.Ordinal) && l.Contains("got slower than the baseline", StringComparison.Ordinal)).Distinct().ToList();
+        Assert.That(errors, Is.Not.Empty, slower.Output);
+        Assert.That(errors[0], Does.Contain("PerfTestKit: DiffTests.Tokenizes got slower than the baseline by").And.Contain("grew most: DiffTests::Tokenize(int32)"));
+        Assert.That(File.ReadAllText(stepSummary), Does.Contain("Compared with the baseline: 1 slower").And.Contain("`DiffTests.Tokenizes`"));
+
+        var missing = SampleTestProjects.DotnetTest(project, new[] { $"-p:PerfProfileBaseline={baseline}-gone", "-p:PerfProfileFailOnRegression=25" });
+        Assert.That(missing.ExitCode, Is.EqualTo(0), missing.Output);
+        Assert.That(missing.Output.Split('\n').Where(l => l.Contains("not compared with the baseline", StringComparison.Ordinal)).Distinct().Count(), Is.EqualTo(1), missing.Output);
     }
 
     [Test]

@@ -16,7 +16,7 @@ public sealed record ComparisonOptions
 /// <summary>A frame's samples in one test, before and after (inclusive: every sample whose stack holds it).</summary>
 public sealed record FrameChange(string Name, int BaseSamples, int HeadSamples, double Growth);
 
-/// <summary>One test in both runs; its samples are those that ran .NET code (<see cref="TestStacks.ManagedSamples"/>).</summary>
+/// <summary>One test in both runs; its samples are its own method's (<see cref="TestStacks.OwnSamples"/>).</summary>
 public sealed record TestChange(string Key, string Name, int BaseSamples, int HeadSamples, double BaseMs, double HeadMs,
     double? ChangePercent, double Z, bool Significant, IReadOnlyList<FrameChange> TopFrames)
 {
@@ -53,7 +53,7 @@ public static class RunComparison
         var common = baseTests.Keys.Where(headTests.ContainsKey).ToList();
         // Head samples expected per base sample at equal speed: the rates' ratio.
         double rate = (double)headRun.Frequency / baseRun.Frequency;
-        var ratios = common.Select(k => (Base: baseTests[k].ManagedSamples, Head: headTests[k].ManagedSamples))
+        var ratios = common.Select(k => (Base: baseTests[k].OwnSamples, Head: headTests[k].OwnSamples))
             .Where(p => p.Base >= SpeedSampleFloor && p.Head >= SpeedSampleFloor)
             .Select(p => p.Head / (p.Base * rate)).OrderBy(r => r).ToList();
         double speed = ratios.Count >= MinTestsForSpeed ? Median(ratios) : 1.0;
@@ -75,7 +75,7 @@ public static class RunComparison
 
     private static TestChange Change(RunStacks baseRun, RunStacks headRun, TestStacks before, TestStacks after, double expected, ComparisonOptions options)
     {
-        int b = before.ManagedSamples, h = after.ManagedSamples;
+        int b = before.OwnSamples, h = after.OwnSamples;
         double baseMs = b * 1000.0 / baseRun.Frequency, headMs = h * 1000.0 / headRun.Frequency;
         double? change = b > 0 ? (h / (b * expected) - 1) * 100 : null;
         double z = Z(b, h, expected);
@@ -121,8 +121,11 @@ public static class RunComparison
         if (most > 0)
         {
             double sign = inclusive.First(f => Math.Abs(f.Growth) == most).Growth > 0 ? 1 : -1;
+            var depth = Depths(headRun, after);
+            // A frame without a name ("[unknown] (in libcoreclr.so)") stands for many places at once: named ones first.
             var where = inclusive.Where(f => f.Growth * sign >= 0.8 * most)
-                .OrderBy(f => Math.Max(f.HeadSamples, f.BaseSamples)).ThenByDescending(f => f.Growth * sign).First();
+                .OrderBy(f => f.Name.StartsWith(Symbols.FrameInfo.UnknownName, StringComparison.Ordinal))
+                .ThenBy(f => Math.Max(f.HeadSamples, f.BaseSamples)).ThenByDescending(f => depth.GetValueOrDefault(f.Name)).First();
             result.Add(where);
         }
         foreach (var leaf in headLeaf.Keys.Union(baseLeaf.Keys).Select(n => Growth(n, baseLeaf, headLeaf)).OrderByDescending(f => Math.Abs(f.Growth)))
@@ -135,14 +138,29 @@ public static class RunComparison
         return result;
     }
 
+    /// <summary>How far from the root each frame stands at most: of two frames with the same samples, the deeper is the more specific.</summary>
+    private static Dictionary<string, int> Depths(RunStacks run, TestStacks test)
+    {
+        var depths = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var stack in test.Stacks)
+        {
+            for (int i = 0; i < stack.Frames.Length; i++)
+            {
+                string name = run.Frames[stack.Frames[i]];
+                if (depths.GetValueOrDefault(name, -1) < i) depths[name] = i;
+            }
+        }
+        return depths;
+    }
+
     /// <summary>Samples per frame text: every sample whose stack holds the frame (once per sample), or only its leaf.</summary>
     private static Dictionary<string, int> Inclusive(RunStacks run, TestStacks test, bool leafOnly)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         var seen = new HashSet<int>();
-        foreach (var (count, managed, frames) in test.Stacks)
+        foreach (var (count, kind, frames) in test.Stacks)
         {
-            if (!managed || frames.Length == 0) continue;
+            if (kind != StackKind.Test || frames.Length == 0) continue;
             if (leafOnly)
             {
                 string leaf = run.Frames[frames[^1]];

@@ -71,4 +71,26 @@ public static class RunDiffWriter
             $"{significant.Count} of {diff.Tests.Count} tests changed beyond noise ({significant.Count(t => t.Regression)} slower), {diff.Tests.Count - significant.Count} unchanged; " +
             $"{diff.Added.Count} added, {diff.Removed.Count} removed; the head run's overall speed factor {diff.SpeedFactor:F2} (divided out; threshold {diff.Options.ThresholdPercent:0.#}%, z >= {diff.Options.MinZ:0.#})");
     }
+
+    /// <summary>The same for a CI page ($GITHUB_STEP_SUMMARY): the largest changes as a table, names escaped for Markdown.</summary>
+    public static string Markdown(RunDiff diff, int top)
+    {
+        var text = new System.Text.StringBuilder();
+        var significant = diff.Significant.ToList();
+        text.AppendLine(CultureInfo.InvariantCulture, $"#### Compared with the baseline: {significant.Count(t => t.Regression)} slower, {significant.Count(t => !t.Regression)} faster, {diff.Tests.Count - significant.Count} unchanged");
+        if (significant.Count > 0)
+        {
+            text.AppendLine();
+            text.AppendLine("| Test | Base (ms) | Head (ms) | Change | Frame that changed most |");
+            text.AppendLine("|---|---:|---:|---:|---|");
+            foreach (var test in significant.Take(top))
+            {
+                string change = test.ChangePercent is { } c ? c.ToString("+0;-0", CultureInfo.InvariantCulture) + "%" : "new";
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {Cell(test.Key)} | {test.BaseMs:F0} | {test.HeadMs:F0} | {change} | {(test.TopFrames.Count > 0 ? Cell(test.TopFrames[0].Name) : "")} |");
+            }
+        }
+        return text.ToString();
+    }
+
+    private static string Cell(string text) => "`" + text.Replace("`", "'", StringComparison.Ordinal).Replace("|", "\\|", StringComparison.Ordinal).Replace("\n", " ", StringComparison.Ordinal) + "`";
 }

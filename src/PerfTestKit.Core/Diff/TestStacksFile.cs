@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json;
 using PerfTestKit.Model;
+using PerfTestKit.Profiling;
 using PerfTestKit.Symbols;
 using PerfTestKit.Writers;
 
@@ -8,19 +9,23 @@ namespace PerfTestKit.Diff;
 
 /// <summary>
 /// One test of a run as a later comparison needs it: its samples by stack (frames root first, as indices into the
-/// file's frame texts), each marked whether it ran .NET code (<see cref="TestStack.Managed"/>).
+/// file's frame texts), each marked by whose work it was (<see cref="StackKind"/>).
 /// </summary>
 public sealed record TestStacks(string Key, string Name, string Outcome, double DurationMs, int Samples, IReadOnlyList<TestStack> Stacks)
 {
-    /// <summary>
-    /// The samples that ran .NET code: the test's own work. A sequential test's window also holds what the runtime
-    /// did meanwhile on its own threads (tiered JIT, GC): real, but it lands in whichever test runs at the time
-    /// (measured: one test had 14 samples of background JIT in one run and 175 in the next).
-    /// </summary>
-    public int ManagedSamples => Stacks.Where(s => s.Managed).Sum(s => s.Count);
+    /// <summary>Samples whose stack holds the test's own method (or code the compiler generated in it).</summary>
+    public int OwnSamples => Stacks.Where(s => s.Kind == StackKind.Test).Sum(s => s.Count);
 }
 
-public sealed record TestStack(int Count, bool Managed, int[] Frames);
+/// <summary>
+/// Whose work a stack was. A sequential test's window also holds what ran meanwhile outside the test method: the
+/// harness (the framework's event pump, VSTest's serialization, their JIT on first use) and the runtime's own
+/// threads (tiered JIT, GC). Real, but it lands in whichever test runs at the time: measured, one test had 14
+/// samples of background JIT in one run and 175 in the next, another 69 to 75 of the harness's first-use JIT.
+/// </summary>
+public enum StackKind { Other = 0, Managed = 1, Test = 2 }
+
+public sealed record TestStack(int Count, StackKind Kind, int[] Frames);
 
 /// <summary>A run's <see cref="TestStacks"/>, with the sampling rate they were taken at.</summary>
 public sealed record RunStacks(string Directory, int Frequency, string Event, IReadOnlyList<string> Frames, IReadOnlyList<TestStacks> Tests);
@@ -37,8 +42,11 @@ public static class TestStacksFile
     public const string Format = "perftestkit-stacks";
     public const int Version = 1;
 
-    /// <summary>One test to write: its key (see <see cref="TestKey"/>), what the index says of it, and its samples.</summary>
-    public sealed record Entry(string Key, string Name, string Outcome, double DurationMs, ProfileView? View);
+    /// <summary>
+    /// One test to write: its key (see <see cref="TestKey"/>), what the index says of it, its samples, and its own
+    /// source methods ("Type.Method", see <see cref="SourceMethod"/>).
+    /// </summary>
+    public sealed record Entry(string Key, string Name, string Outcome, double DurationMs, ProfileView? View, IReadOnlyCollection<string> OwnMethods);
 
     /// <summary>
     /// How a test is matched across runs: its full name with its arguments. VSTest's full name has them for NUnit
@@ -70,6 +78,21 @@ public static class TestStacksFile
             return frameIds[(profile, frame)] = id;
         }
 
+        var sourceMethods = new Dictionary<(Profile, int), string?>();
+        StackKind KindOf(Profile profile, List<int> stack, IReadOnlyCollection<string> own)
+        {
+            var kind = StackKind.Other;
+            foreach (int frame in stack)
+            {
+                var info = profile.Frames[frame];
+                if (info.Kind != FrameKind.Managed) continue;
+                kind = StackKind.Managed;
+                if (!sourceMethods.TryGetValue((profile, frame), out string? method)) sourceMethods[(profile, frame)] = method = SourceMethod.Of(info.Name);
+                if (method is not null && own.Contains(method)) return StackKind.Test;
+            }
+            return kind;
+        }
+
         json.WriteStartObject();
         json.WriteString("format", Format);
         json.WriteNumber("version", Version);
@@ -95,7 +118,7 @@ public static class TestStacksFile
                     json.WriteNumberValue(count);
                     frames.Clear();
                     if (stack >= 0) view.Profile.Stacks.FramesRootFirst(stack, frames);
-                    json.WriteNumberValue(frames.Any(f => view.Profile.Frames[f].Kind == FrameKind.Managed) ? 1 : 0);
+                    json.WriteNumberValue((int)KindOf(view.Profile, frames, test.OwnMethods));
                     foreach (int frame in frames) json.WriteNumberValue(TextOf(view.Profile, frame));
                     json.WriteEndArray();
                 }
@@ -115,6 +138,29 @@ public static class TestStacksFile
 
     /// <summary>"InvokeStub_T.M(object,System.Span`1 /* MT: 0x7efe1250fe30 */&lt;object&gt;)" reads the same in every run without its address.</summary>
     public static string WithoutAddresses(string name) => name.Contains("/* MT: ", StringComparison.Ordinal) ? Address.Replace(name, "") : name;
+
+    /// <summary>
+    /// A run folder's stacks, or those of the one run a results folder holds. <see cref="DirectoryNotFoundException"/>
+    /// when there is no such folder, <see cref="InvalidDataException"/> when it holds no run, several, or a damaged one.
+    /// </summary>
+    public static RunStacks ReadRun(string path)
+    {
+        if (!System.IO.Directory.Exists(path)) throw new DirectoryNotFoundException($"{path}: no such folder");
+        if (!File.Exists(Path.Combine(path, FileName)))
+        {
+            var runs = System.IO.Directory.GetFiles(path, FileName, SearchOption.AllDirectories)
+                .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}In{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+                .Select(f => Path.GetDirectoryName(f)!).ToList();
+            if (runs.Count != 1)
+            {
+                throw new InvalidDataException(runs.Count == 0
+                    ? $"{path} is not a PerfTestKit run folder (no {FileName}: a run of PerfTestKit before diff was added, or not a run)"
+                    : $"{path} holds {runs.Count} runs: name one of them ({string.Join(", ", runs)})");
+            }
+            path = runs[0];
+        }
+        return Read(path);
+    }
 
     /// <summary>Reads a run folder's file; <see cref="InvalidDataException"/> when it is not one this version can read.</summary>
     public static RunStacks Read(string runDirectory)
@@ -161,7 +207,7 @@ public static class TestStacksFile
                 t.GetProperty("stacks").EnumerateArray().Select(s =>
                 {
                     var values = s.EnumerateArray().Select(v => v.GetInt32()).ToArray();
-                    return new TestStack(values[0], values[1] != 0, values[2..]);
+                    return new TestStack(values[0], (StackKind)values[1], values[2..]);
                 }).ToList())).ToList();
             var frames = root.GetProperty("frames").EnumerateArray().Select(f => f.GetString() ?? "").ToList();
             return new RunStacks(runDirectory, root.GetProperty("frequency").GetInt32(), root.GetProperty("event").GetString() ?? "", frames, tests);

@@ -415,7 +415,8 @@ public sealed class TestRunProfiler : IAsyncDisposable
         {
             using var file = File.Create(stacksPath);
             TestStacksFile.Write(file, index.Frequency, index.Event, _tests.Select(t =>
-                new TestStacksFile.Entry(TestStacksFile.TestKey(t.Test.FullName, t.Test.Name), t.Test.Name, t.Test.Outcome, t.Test.DurationMs, t.View)));
+                new TestStacksFile.Entry(TestStacksFile.TestKey(t.Test.FullName, t.Test.Name), t.Test.Name, t.Test.Outcome, t.Test.DurationMs, t.View,
+                    TestMethodLocator.TestMethods(t.Test))));
         });
         string indexPath = Path.Combine(runDirectory, "index.html");
         await using (var html = File.Create(indexPath))
