@@ -10,7 +10,7 @@ internal static class DiffCommand
     {
         var baseRun = new Argument<string>("base") { Description = "The base run's folder (with index.html and perftestkit-stacks.json.gz), or a results folder holding one." };
         var headRun = new Argument<string>("head") { Description = "The head run's folder, likewise." };
-        var output = new Option<string?>("--output", "-o") { Description = "Write diff.json into this folder." };
+        var output = new Option<string?>("--output", "-o") { Description = "Write diff.json, index.html and a differential flame graph per changed test into this folder." };
         var threshold = new Option<double>("--threshold") { Description = "Smallest change reported, in percent of the base (after the runs' overall speed is divided out).", DefaultValueFactory = _ => new ComparisonOptions().ThresholdPercent };
         var failOn = new Option<double?>("--fail-on-regression") { Description = "Exit with code 8 when a test got slower beyond noise by more than this percentage." };
         var command = new Command("diff", "Compare two profiled runs test by test: what got slower or faster beyond sampling noise, and the frame that grew.")
@@ -55,10 +55,8 @@ internal static class DiffCommand
         {
             try
             {
-                Directory.CreateDirectory(output);
-                string json = Path.Combine(output, "diff.json");
-                using (var file = File.Create(json)) RunDiffWriter.WriteJson(diff, file);
-                Console.WriteLine($"diff: {Path.GetFullPath(json)}");
+                string json = RunDiffWriter.WriteFolder(diff, output);
+                Console.WriteLine($"diff: {Path.GetFullPath(Path.Combine(output, "index.html"))} (and diff.json)");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {

@@ -29,6 +29,9 @@ public sealed class PerfProfileReport : Microsoft.Build.Utilities.Task
     /// <summary>PerfProfileBaseline: a run folder (or a results folder holding one) to compare this run with.</summary>
     public string Baseline { get; set; } = "";
 
+    /// <summary>PerfProfileDiffThreshold: the smallest change reported, in percent (default 25).</summary>
+    public string Threshold { get; set; } = "";
+
     /// <summary>PerfProfileFailOnRegression: a test slower than the baseline beyond noise by more than this percentage fails the build.</summary>
     public string FailOnRegression { get; set; } = "";
 
@@ -80,10 +83,16 @@ public sealed class PerfProfileReport : Microsoft.Build.Utilities.Task
             }
             else limit = parsed;
         }
+        var options = new ComparisonOptions();
+        if (Threshold.Length > 0)
+        {
+            if (double.TryParse(Threshold, NumberStyles.Float, CultureInfo.InvariantCulture, out double threshold) && threshold >= 0) options = options with { ThresholdPercent = threshold };
+            else Log.LogWarning($"PerfTestKit: PerfProfileDiffThreshold '{Threshold}' is not a percentage (e.g. 25); using {options.ThresholdPercent}");
+        }
         RunDiff diff;
         try
         {
-            diff = RunComparison.Compare(TestStacksFile.ReadRun(Baseline), TestStacksFile.ReadRun(runDirectory));
+            diff = RunComparison.Compare(TestStacksFile.ReadRun(Baseline), TestStacksFile.ReadRun(runDirectory), options);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException)
         {
@@ -93,9 +102,7 @@ public sealed class PerfProfileReport : Microsoft.Build.Utilities.Task
         string diffDirectory = Path.Combine(runDirectory, "diff");
         try
         {
-            Directory.CreateDirectory(diffDirectory);
-            using var json = File.Create(Path.Combine(diffDirectory, "diff.json"));
-            RunDiffWriter.WriteJson(diff, json);
+            RunDiffWriter.WriteFolder(diff, diffDirectory);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -104,7 +111,7 @@ public sealed class PerfProfileReport : Microsoft.Build.Utilities.Task
         var lines = RunDiffWriter.Lines(diff).ToList();
         var message = new StringBuilder($"PerfTestKit: compared with the baseline {Baseline}:");
         foreach (var line in lines.Take(lines.Count - 1).Take(Top)) message.Append("\n    ").Append(line);
-        message.Append("\n    ").Append(lines[^1]).Append("\n    diff: ").Append(Path.Combine(diffDirectory, "diff.json"));
+        message.Append("\n    ").Append(lines[^1]).Append("\n    diff: ").Append(Path.Combine(diffDirectory, "index.html"));
         Log.LogMessage(MessageImportance.High, message.ToString());
         AppendStepSummary(RunDiffWriter.Markdown(diff, Top));
         if (limit is { } percent && diff.Significant.FirstOrDefault(t => t.Regression && (t.ChangePercent ?? double.MaxValue) > percent) is { } worst)

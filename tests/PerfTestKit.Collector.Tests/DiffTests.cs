@@ -3,8 +3,10 @@ using System.Text.Json;
 namespace PerfTestKit.Collector.Tests;
 
 /// <summary>
-/// `perftestkit diff` on real runs of one project: unchanged, nothing is reported; one test's method made twice as
-/// slow (its work scaled by an environment variable), that test and only it, with that method as the frame that grew.
+/// `perftestkit diff` on real runs of one project: unchanged, nothing is reported; one test's method made three times
+/// as slow (its work scaled by an environment variable), that test and only it, with that method as the frame that grew.
+/// Three times, not twice: CI runs these beside other work on a 2-core virtual machine, where a fixed amount of work
+/// took up to a third more or less CPU time from run to run, and a change must stand out from that spread.
 /// </summary>
 [NonParallelizable]
 public class DiffTests
@@ -32,7 +34,7 @@ public class DiffTests
         """;
 
     [Test]
-    public void Unchanged_runs_show_no_change_and_a_test_made_twice_as_slow_is_the_one_reported_with_its_method()
+    public void Unchanged_runs_show_no_change_and_a_test_made_three_times_as_slow_is_the_one_reported_with_its_method()
     {
         string project = SampleTestProjects.CreateWithCode("DiffSample", "nunit", Code);
         string Run(string label, int scale)
@@ -46,7 +48,7 @@ public class DiffTests
             Directory.Move(folder.Directory, kept);
             return kept;
         }
-        string baseRun = Run("base", 1), same = Run("same", 1), slower = Run("slower", 2);
+        string baseRun = Run("base", 1), same = Run("same", 1), slower = Run("slower", 3);
 
         var unchanged = Perftestkit("diff", baseRun, same, "--fail-on-regression", "25");
         Assert.That(unchanged.ExitCode, Is.EqualTo(0), unchanged.Output);
@@ -59,12 +61,14 @@ public class DiffTests
         string line = changed.Output.Split('\n').Single(l => l.Contains(" ms -> ", StringComparison.Ordinal));
         Assert.That(line, Does.StartWith("DiffTests.Tokenizes  ").And.Contain("grew: DiffTests::Tokenize(int32)"), line);
 
+        Assert.That(File.ReadAllText(Path.Combine(output, "index.html")), Does.Contain("DiffTests.Tokenizes"));
+        Assert.That(Directory.GetFiles(Path.Combine(output, "tests")).Select(Path.GetFileName), Is.EqualTo(new[] { "DiffTests.Tokenizes.diff.html" }), "a differential flame graph for the changed test only");
         using var json = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(output, "diff.json")));
         var tests = json.RootElement.GetProperty("tests").EnumerateArray().ToList();
         Assert.That(tests.Select(t => t.GetProperty("fullName").GetString()), Has.Member("DiffTests.Parses_case(2)"), "cases matched with their arguments");
         var slow = tests.Single(t => t.GetProperty("significant").GetBoolean());
         Assert.That(slow.GetProperty("fullName").GetString(), Is.EqualTo("DiffTests.Tokenizes"));
-        Assert.That(slow.GetProperty("changePercent").GetDouble(), Is.InRange(60, 140), "twice the work");
+        Assert.That(slow.GetProperty("changePercent").GetDouble(), Is.InRange(100, 400), "three times the work");
         Assert.That(slow.GetProperty("headSamples").GetInt32(), Is.GreaterThan(slow.GetProperty("baseSamples").GetInt32() * 3 / 2));
         var frame = slow.GetProperty("topFrames")[0];
         Assert.That(frame.GetProperty("name").GetString(), Is.EqualTo("DiffTests::Tokenize(int32)"));
@@ -96,7 +100,7 @@ public class DiffTests
         Assert.That(File.Exists(Path.Combine(RunFolder.LoadSingle(same.ResultsDirectory).Directory, "diff", "diff.json")), Is.True);
 
         var slower = SampleTestProjects.DotnetTest(project, new[] { $"-p:PerfProfileBaseline={baseline}", "-p:PerfProfileFailOnRegression=25" },
-            new Dictionary<string, string> { ["DIFF_SCALE"] = "2", ["GITHUB_STEP_SUMMARY"] = stepSummary });
+            new Dictionary<string, string> { ["DIFF_SCALE"] = "3", ["GITHUB_STEP_SUMMARY"] = stepSummary });
         Assert.That(slower.ExitCode, Is.Not.EqualTo(0), "the regression gate fails the build");
         Assert.That(slower.Output, Does.Contain("Passed!"), "the tests themselves passed");
         var errors = slower.Output.Split('\n').Where(l => l.Contains("error", StringComparison.Ordinal) && l.Contains("got slower than the baseline", StringComparison.Ordinal)).Distinct().ToList();

@@ -7,7 +7,7 @@ public sealed record ComparisonOptions
     public double ThresholdPercent { get; init; } = 25;
 
     /// <summary>How many standard deviations of sampling noise a change must exceed (counts are Poisson).</summary>
-    public double MinZ { get; init; } = 3;
+    public double MinZ { get; init; } = 4;
 
     /// <summary>A test needs this many samples in one of the runs to be judged at all.</summary>
     public int MinSamples { get; init; } = 20;
@@ -24,9 +24,12 @@ public sealed record TestChange(string Key, string Name, int BaseSamples, int He
 }
 
 /// <summary>What changed between two runs, test by test.</summary>
-public sealed record RunDiff(RunStacks Base, RunStacks Head, double SpeedFactor, IReadOnlyList<TestChange> Tests,
+public sealed record RunDiff(RunStacks Base, RunStacks Head, double SpeedFactor, double Spread, IReadOnlyList<TestChange> Tests,
     IReadOnlyList<string> Added, IReadOnlyList<string> Removed, ComparisonOptions Options)
 {
+    /// <summary>Head samples one base sample is worth when nothing changed: the sampling rates' ratio times the run's speed.</summary>
+    public double Expected => (double)Head.Frequency / Base.Frequency * SpeedFactor;
+
     /// <summary>Significant changes, largest first.</summary>
     public IEnumerable<TestChange> Significant => Tests.Where(t => t.Significant).OrderByDescending(t => Math.Abs(t.ChangePercent ?? double.MaxValue));
 }
@@ -58,9 +61,10 @@ public static class RunComparison
             .Select(p => p.Head / (p.Base * rate)).OrderBy(r => r).ToList();
         double speed = ratios.Count >= MinTestsForSpeed ? Median(ratios) : 1.0;
         double expected = rate * speed;
+        double spread = Spread(common.Select(k => (baseTests[k].OwnSamples, headTests[k].OwnSamples)), expected);
 
-        var changes = common.Select(k => Change(baseRun, headRun, baseTests[k], headTests[k], expected, options)).ToList();
-        return new RunDiff(baseRun, headRun, speed, changes,
+        var changes = common.Select(k => Change(baseRun, headRun, baseTests[k], headTests[k], expected, spread, options)).ToList();
+        return new RunDiff(baseRun, headRun, speed, spread, changes,
             headTests.Keys.Where(k => !baseTests.ContainsKey(k)).ToList(),
             baseTests.Keys.Where(k => !headTests.ContainsKey(k)).ToList(), options);
     }
@@ -73,12 +77,32 @@ public static class RunComparison
         return tests;
     }
 
-    private static TestChange Change(RunStacks baseRun, RunStacks headRun, TestStacks before, TestStacks after, double expected, ComparisonOptions options)
+    /// <summary>
+    /// How much more the well-sampled tests' log ratios spread than counting alone explains (a standard deviation of
+    /// the log ratio; 0 when they spread no more). On a quiet machine it is about 0; on a busy virtual machine a
+    /// fixed amount of work took a third more or less CPU time from run to run (time stolen by the host counts as
+    /// the guest's), and a change must stand out from that too. Robust: the median absolute deviation, so that the
+    /// few tests that really changed do not widen it.
+    /// </summary>
+    private static double Spread(IEnumerable<(int Base, int Head)> tests, double expected)
+    {
+        var judged = tests.Where(t => t.Base >= SpeedSampleFloor && t.Head >= SpeedSampleFloor).ToList();
+        if (judged.Count < MinTestsForSpeed) return 0;
+        var logs = judged.Select(t => Math.Log(t.Head / (t.Base * expected))).OrderBy(x => x).ToList();
+        double center = Median(logs);
+        double mad = Median(logs.Select(x => Math.Abs(x - center)).OrderBy(x => x).ToList());
+        double counting = Median(judged.Select(t => 1.0 / t.Base + 1.0 / t.Head).OrderBy(x => x).ToList());
+        return Math.Sqrt(Math.Max(0, Math.Pow(1.4826 * mad, 2) - counting));
+    }
+
+    private static TestChange Change(RunStacks baseRun, RunStacks headRun, TestStacks before, TestStacks after, double expected, double spread, ComparisonOptions options)
     {
         int b = before.OwnSamples, h = after.OwnSamples;
         double baseMs = b * 1000.0 / baseRun.Frequency, headMs = h * 1000.0 / headRun.Frequency;
         double? change = b > 0 ? (h / (b * expected) - 1) * 100 : null;
         double z = Z(b, h, expected);
+        // Beyond the machine's spread as well: the log ratio against counting's and the run's spread together.
+        if (spread > 0 && b > 0 && h > 0) z = Math.Log(h / (b * expected)) / Math.Sqrt(1.0 / b + 1.0 / h + spread * spread);
         bool judged = Math.Max(b, h) >= options.MinSamples;
         bool significant = judged && Math.Abs(z) >= options.MinZ && (change is null || Math.Abs(change.Value) >= options.ThresholdPercent);
         var frames = significant ? TopFrames(baseRun, headRun, before, after, expected) : Array.Empty<FrameChange>();

@@ -19,6 +19,7 @@ public static class RunDiffWriter
         json.WriteString("baseRun", diff.Base.Directory);
         json.WriteString("headRun", diff.Head.Directory);
         json.WriteNumber("speedFactor", Math.Round(diff.SpeedFactor, 4));
+        json.WriteNumber("spread", Math.Round(diff.Spread, 4));
         json.WriteNumber("thresholdPercent", diff.Options.ThresholdPercent);
         json.WriteNumber("minZ", diff.Options.MinZ);
         json.WriteStartArray("tests");
@@ -57,6 +58,29 @@ public static class RunDiffWriter
         json.WriteEndObject();
     }
 
+    /// <summary>
+    /// A diff folder: diff.json, index.html (every common test, sortable) and a differential flame graph per
+    /// significant change under tests/. Returns the path of diff.json.
+    /// </summary>
+    public static string WriteFolder(RunDiff diff, string directory)
+    {
+        Directory.CreateDirectory(Path.Combine(directory, "tests"));
+        string json = Path.Combine(directory, "diff.json");
+        using (var file = File.Create(json)) WriteJson(diff, file);
+        var pages = new Dictionary<string, string>(StringComparer.Ordinal);
+        var used = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var test in diff.Significant)
+        {
+            string name = Profiling.ArtifactFileName.From(test.Key);
+            for (int n = 2; !used.Add(name); n++) name = $"{Profiling.ArtifactFileName.From(test.Key)}-{n}";
+            string page = $"tests/{name}.diff.html";
+            using (var file = File.Create(Path.Combine(directory, page))) Writers.DiffFlameGraphWriter.Write(diff, test, file);
+            pages[test.Key] = page;
+        }
+        using (var file = File.Create(Path.Combine(directory, "index.html"))) Writers.DiffIndexWriter.Write(diff, pages, file);
+        return json;
+    }
+
     /// <summary>One line per significant change, largest first, then what did not change.</summary>
     public static IEnumerable<string> Lines(RunDiff diff)
     {
@@ -67,9 +91,10 @@ public static class RunDiffWriter
             string frame = test.TopFrames.Count > 0 ? $"  {(test.Z > 0 ? "grew" : "shrank")}: {test.TopFrames[0].Name} ({test.TopFrames[0].BaseSamples} -> {test.TopFrames[0].HeadSamples} samples)" : "";
             yield return string.Create(CultureInfo.InvariantCulture, $"{test.Key}  {test.BaseMs:F0} ms -> {test.HeadMs:F0} ms  {change}{frame}");
         }
+        string spread = diff.Spread > 0.05 ? string.Create(CultureInfo.InvariantCulture, $", beyond the tests' own spread of {diff.Spread * 100:F0}% between these runs") : "";
         yield return string.Create(CultureInfo.InvariantCulture,
             $"{significant.Count} of {diff.Tests.Count} tests changed beyond noise ({significant.Count(t => t.Regression)} slower), {diff.Tests.Count - significant.Count} unchanged; " +
-            $"{diff.Added.Count} added, {diff.Removed.Count} removed; the head run's overall speed factor {diff.SpeedFactor:F2} (divided out; threshold {diff.Options.ThresholdPercent:0.#}%, z >= {diff.Options.MinZ:0.#})");
+            $"{diff.Added.Count} added, {diff.Removed.Count} removed; the head run's overall speed factor {diff.SpeedFactor:F2} (divided out; threshold {diff.Options.ThresholdPercent:0.#}%, z >= {diff.Options.MinZ:0.#}{spread})");
     }
 
     /// <summary>The same for a CI page ($GITHUB_STEP_SUMMARY): the largest changes as a table, names escaped for Markdown.</summary>

@@ -42,6 +42,22 @@ public class RunComparisonTests
     }
 
     [Test]
+    public void On_a_machine_whose_tests_move_by_a_fifth_from_run_to_run_only_a_test_three_times_as_slow_stands_out()
+    {
+        // Each test's CPU time for its fixed work moves by up to a fifth either way in each run (a busy virtual machine).
+        var random = new Random(7);
+        TestStacks[] Noisy(int slowTest) => Enumerable.Range(0, 12).Select(i =>
+            Test($"T.Test_{i}", (int)Math.Round((150 + 20 * i) * (0.8 + 0.4 * random.NextDouble()) * (i == slowTest ? 3 : 1)))).ToArray();
+        for (int pair = 0; pair < 10; pair++)
+        {
+            var unchanged = RunComparison.Compare(Run(999, Noisy(-1)), Run(999, Noisy(-1)));
+            Assert.That(unchanged.Significant, Is.Empty, $"pair {pair}: {string.Join(", ", unchanged.Significant.Select(t => $"{t.Key} {t.ChangePercent:F0}%"))}");
+        }
+        var slowed = RunComparison.Compare(Run(999, Noisy(-1)), Run(999, Noisy(4)));
+        Assert.That(slowed.Significant.Select(t => t.Key), Is.EqualTo(new[] { "T.Test_4" }));
+    }
+
+    [Test]
     public void Harness_samples_in_a_tests_window_do_not_count_for_it()
     {
         var head = Suite(1);
