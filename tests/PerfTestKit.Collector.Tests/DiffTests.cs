@@ -11,32 +11,13 @@ namespace PerfTestKit.Collector.Tests;
 [NonParallelizable]
 public class DiffTests
 {
-    // Fixed work, not a time: a busy machine gives a test less CPU per second, never less work to do.
-    private const string Code = """
-        using System.Runtime.CompilerServices;
-        public class DiffTests
-        {
-            private static int Scale => int.TryParse(System.Environment.GetEnvironmentVariable("DIFF_SCALE"), out int s) ? s : 1;
-            [MethodImpl(MethodImplOptions.NoInlining)]
-            public static long Parse(int units) { long x = 0; for (long i = 0; i < units * 250_000L; i++) x += i * 3 ^ x; return x; }
-            [MethodImpl(MethodImplOptions.NoInlining)]
-            public static long Format(int units) { long x = 1; for (long i = 0; i < units * 250_000L; i++) x = x * 31 + i; return x; }
-            [MethodImpl(MethodImplOptions.NoInlining)]
-            public static long Tokenize(int units) { long x = 7; for (long i = 0; i < units * 250_000L; i++) x ^= x << 1 + (int)(i & 7); return x; }
-
-            [NUnit.Framework.Test] public void Parses() => NUnit.Framework.Assert.That(Parse(200), NUnit.Framework.Is.Not.EqualTo(42));
-            [NUnit.Framework.Test] public void Formats() => NUnit.Framework.Assert.That(Format(200), NUnit.Framework.Is.Not.EqualTo(42));
-            [NUnit.Framework.Test] public void Tokenizes() => NUnit.Framework.Assert.That(Tokenize(150 * Scale), NUnit.Framework.Is.Not.EqualTo(42));
-            [NUnit.Framework.TestCase(1)] [NUnit.Framework.TestCase(2)] [NUnit.Framework.TestCase(3)]
-            public void Parses_case(int n) => NUnit.Framework.Assert.That(Parse(100 + 20 * n), NUnit.Framework.Is.Not.EqualTo(42));
-            [NUnit.Framework.Test] public void Formats_more() => NUnit.Framework.Assert.That(Format(250), NUnit.Framework.Is.Not.EqualTo(42));
-        }
-        """;
+    // Seven tests of fixed work; DIFF_SCALE multiplies one test's (Tokenizes) work. bench/diff-noise runs the same file.
+    private static readonly Lazy<string> Code = new(() => File.ReadAllText(Path.Combine(SampleTestProjects.RepositoryRoot(), "bench", "DiffNoise", "DiffTests.cs")));
 
     [Test]
     public void Unchanged_runs_show_no_change_and_a_test_made_three_times_as_slow_is_the_one_reported_with_its_method()
     {
-        string project = SampleTestProjects.CreateWithCode("DiffSample", "nunit", Code);
+        string project = SampleTestProjects.CreateWithCode("DiffSample", "nunit", Code.Value);
         string Run(string label, int scale)
         {
             var run = SampleTestProjects.DotnetTest(project, Array.Empty<string>(), new Dictionary<string, string> { ["DIFF_SCALE"] = scale.ToString(System.Globalization.CultureInfo.InvariantCulture) });
@@ -87,7 +68,7 @@ public class DiffTests
     [Test]
     public void A_baseline_in_the_build_reports_the_slower_test_and_fails_the_build_past_the_threshold()
     {
-        string project = SampleTestProjects.CreateWithCode("BaselineSample", "nunit", Code);
+        string project = SampleTestProjects.CreateWithCode("BaselineSample", "nunit", Code.Value);
         var first = SampleTestProjects.DotnetTest(project, Array.Empty<string>());
         Assert.That(first.ExitCode, Is.EqualTo(0), first.Output);
         string baseline = Path.Combine(SampleTestProjects.Root, "baseline-run");
@@ -137,6 +118,18 @@ public class DiffTests
             var newer = Perftestkit("diff", empty, empty);
             Assert.That(newer.ExitCode, Is.EqualTo(3), newer.Output);
             Assert.That(newer.Output, Does.Contain("is version 99 of the stacks file"));
+
+            // Two runs of different tests.
+            string first = Path.Combine(empty, "first"), second = Path.Combine(empty, "second");
+            foreach (var (dir, test) in new[] { (first, "T.A"), (second, "T.B") })
+            {
+                Directory.CreateDirectory(dir);
+                using var file = File.Create(Path.Combine(dir, PerfTestKit.Diff.TestStacksFile.FileName));
+                PerfTestKit.Diff.TestStacksFile.Write(file, 999, "cpu-clock", new[] { new PerfTestKit.Diff.TestStacksFile.Entry(test, test, "Passed", 1, null, Array.Empty<string>()) });
+            }
+            var disjoint = Perftestkit("diff", first, second);
+            Assert.That(disjoint.ExitCode, Is.EqualTo(7), disjoint.Output);
+            Assert.That(disjoint.Output, Does.Contain("the two runs have no test in common (1 tests in"));
         }
         finally
         {
