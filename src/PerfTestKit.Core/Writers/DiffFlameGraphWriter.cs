@@ -55,63 +55,23 @@ public static class DiffFlameGraphWriter
 
     private static void WriteData(RunDiff diff, TestChange change, Node root, Stream output)
     {
-        var strings = new List<string>();
-        var stringIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        int String(string text)
-        {
-            if (!stringIds.TryGetValue(text, out int id))
-            {
-                stringIds[text] = id = strings.Count;
-                strings.Add(text);
-            }
-            return id;
-        }
-        var frameIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var frames = new List<int>();
-        int Frame(string name)
-        {
-            if (frameIds.TryGetValue(name, out int id)) return id;
-            frameIds[name] = id = frames.Count / 3;
-            var kind = name.StartsWith(FrameInfo.UnknownName, StringComparison.Ordinal) ? FrameKind.Unknown
-                : name.Contains("::", StringComparison.Ordinal) ? FrameKind.Managed : FrameKind.Native;
-            frames.AddRange(new[] { String(name), String(""), (int)kind });
-            return id;
-        }
-
         using var json = new Utf8JsonWriter(output);
-        json.WriteStartObject();
         string title = $"{change.Key}: {change.BaseMs:F0} ms -> {change.HeadMs:F0} ms ({(change.ChangePercent is { } c ? $"{c:+0;-0}%" : "new samples")})";
-        json.WriteString("title", title);
-        json.WriteStartObject("header");
-        json.WriteString("command", $"perftestkit diff {diff.Base.Directory} {diff.Head.Directory}");
-        json.WriteString("host", "");
-        json.WriteString("event", diff.Head.Event);
-        json.WriteNumber("samples", change.HeadSamples);
-        json.WriteNumber("lost", 0);
-        json.WriteNumber("threads", 0);
-        json.WriteNumber("duration", Math.Round(change.HeadMs / 1000, 6));
-        json.WriteEndObject();
-        json.WriteNull("geckoFile");
+        var data = new FlameGraphPageData(json, new FlameGraphHeader(title, $"perftestkit diff {diff.Base.Directory} {diff.Head.Directory}", "",
+            diff.Head.Event, change.HeadSamples, 0, 0, change.HeadMs / 1000, null));
+        // The stacks file keeps frame texts only: the kind is told from the text.
+        static FrameKind KindOf(string name) => name.StartsWith(FrameInfo.UnknownName, StringComparison.Ordinal) ? FrameKind.Unknown
+            : name.Contains("::", StringComparison.Ordinal) ? FrameKind.Managed : FrameKind.Native;
         var baseCounts = new List<long>();
-        json.WriteStartArray("nodes");
         var pending = new Stack<(string Name, Node Node, int Depth)>();
         foreach (var (name, child) in root.Children.OrderByDescending(c => c.Key, StringComparer.Ordinal)) pending.Push((name, child, 0));
         while (pending.TryPop(out var item))
         {
-            json.WriteNumberValue(Frame(item.Name));
-            json.WriteNumberValue(item.Depth);
-            json.WriteNumberValue(item.Node.Total);
-            json.WriteNumberValue(item.Node.Self);
+            data.Node(data.Frame(item.Name, "", KindOf(item.Name)), item.Depth, item.Node.Total, item.Node.Self);
             baseCounts.Add(item.Node.Base);
             foreach (var (name, child) in item.Node.Children.OrderByDescending(c => c.Key, StringComparer.Ordinal)) pending.Push((name, child, item.Depth + 1));
         }
-        json.WriteEndArray();
-        json.WriteStartArray("frames");
-        foreach (int value in frames) json.WriteNumberValue(value);
-        json.WriteEndArray();
-        json.WriteStartArray("strings");
-        foreach (string s in strings) json.WriteStringValue(s);
-        json.WriteEndArray();
+        data.EndNodes();
         json.WriteStartObject("diff");
         json.WriteStartArray("base");
         foreach (long count in baseCounts) json.WriteNumberValue(count);

@@ -38,63 +38,23 @@ public static class FlameGraphHtmlWriter
     {
         var profile = view.Profile;
         var tree = CallTree.Build(view);
-        var frames = new Dictionary<int, int>();
-        var strings = new Dictionary<string, int>(StringComparer.Ordinal);
-        var stringList = new List<string>();
-        var frameList = new List<int>();
-
         using var json = new Utf8JsonWriter(output);
-        json.WriteStartObject();
-        json.WriteString("title", options.Title);
-        json.WriteStartObject("header");
-        json.WriteString("command", string.Join(' ', profile.Session.CommandLine));
-        json.WriteString("host", profile.Session.Hostname ?? "");
-        json.WriteString("event", profile.Events.Count > 0 ? string.Join(", ", profile.Events.Select(e => e.Name)) : "");
-        json.WriteNumber("samples", view.SampleCount);
-        json.WriteNumber("lost", profile.LostEvents + profile.LostSamples);
-        json.WriteNumber("threads", view.ThreadCount);
-        json.WriteNumber("duration", Math.Round(view.DurationSeconds, 6));
-        json.WriteEndObject();
-        if (options.GeckoFileName is { } gecko) json.WriteString("geckoFile", gecko); else json.WriteNull("geckoFile");
-
-        json.WriteStartArray("nodes");
+        var data = new FlameGraphPageData(json, new FlameGraphHeader(options.Title,
+            string.Join(' ', profile.Session.CommandLine), profile.Session.Hostname ?? "",
+            profile.Events.Count > 0 ? string.Join(", ", profile.Events.Select(e => e.Name)) : "",
+            view.SampleCount, profile.LostEvents + profile.LostSamples, view.ThreadCount, view.DurationSeconds, options.GeckoFileName));
+        // The profile's frame indices to the page's, looked up once per frame, not per node.
+        var frames = new Dictionary<int, int>();
         foreach (var node in tree.Nodes)
         {
-            json.WriteNumberValue(LocalFrame(node.Frame));
-            json.WriteNumberValue(node.Depth);
-            json.WriteNumberValue(node.Total);
-            json.WriteNumberValue(node.Self);
-        }
-        json.WriteEndArray();
-        json.WriteStartArray("frames");
-        foreach (int value in frameList) json.WriteNumberValue(value);
-        json.WriteEndArray();
-        json.WriteStartArray("strings");
-        foreach (string s in stringList) json.WriteStringValue(s);
-        json.WriteEndArray();
-        json.WriteEndObject();
-
-        int LocalFrame(int frame)
-        {
-            if (frames.TryGetValue(frame, out int local)) return local;
-            var info = profile.Frames[frame];
-            local = frameList.Count / 3;
-            frameList.Add(String(FoldedStacksWriter.FrameText(info)));
-            frameList.Add(String(info.Module));
-            frameList.Add((int)info.Kind);
-            frames[frame] = local;
-            return local;
-        }
-
-        int String(string text)
-        {
-            if (!strings.TryGetValue(text, out int index))
+            if (!frames.TryGetValue(node.Frame, out int local))
             {
-                index = stringList.Count;
-                stringList.Add(text);
-                strings[text] = index;
+                var info = profile.Frames[node.Frame];
+                frames[node.Frame] = local = data.Frame(FoldedStacksWriter.FrameText(info), info.Module, info.Kind);
             }
-            return index;
+            data.Node(local, node.Depth, node.Total, node.Self);
         }
+        data.EndNodes();
+        json.WriteEndObject();
     }
 }
