@@ -512,10 +512,19 @@ public sealed class TestRunProfiler : IAsyncDisposable
             new GeckoProfileOptions
             {
                 Markers = new[] { new GeckoMarker(test.Name, test.StartNs, test.EndNs, new Dictionary<string, string> { ["outcome"] = test.Outcome }) },
+                MarkerThreadTid = BusiestThread(view),
             },
             ReportFileNames.For(name));
 
     /// <summary>Two tests with the same safe name (parameterised tests, long names) get a numbered suffix.</summary>
+    /// <summary>The thread with most of a test's samples: the one that ran it, where its marker goes.</summary>
+    private static int? BusiestThread(ProfileView view)
+    {
+        var counts = new Dictionary<int, int>();
+        foreach (int sample in view.Samples) System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts, view.Profile.SampleThread(sample).Tid, out _)++;
+        return counts.Count == 0 ? null : counts.MaxBy(c => c.Value).Key;
+    }
+
     private string UniqueName(string name)
     {
         string candidate = name;

@@ -15,6 +15,12 @@ public sealed record GeckoProfileOptions
 
     /// <summary>The marker type name shown in the profiler (and in its marker schema).</summary>
     public string MarkerType { get; init; } = "TestCase";
+
+    /// <summary>
+    /// The thread the markers go on, marked as the main thread (a test's file: the thread that ran the test); null:
+    /// the process's main thread (tid = pid), else the first.
+    /// </summary>
+    public int? MarkerThreadTid { get; init; }
 }
 
 /// <summary>
@@ -37,28 +43,29 @@ public static class GeckoProfileWriter
 
         using var json = new Utf8JsonWriter(output, new JsonWriterOptions { Indented = false });
         json.WriteStartObject();
-        WriteMeta(json, view, zeroNs, options);
+        long? cpuDeltaMicroseconds = CpuDeltaMicroseconds(profile);
+        WriteMeta(json, view, zeroNs, options, cpuDeltaMicroseconds is not null);
         json.WriteStartArray("libs");
         json.WriteEndArray();
         json.WriteStartArray("threads");
         var threads = new ThreadSampleGroups(view);
         var groups = threads.Groups;
-        // Markers go on the process's main thread (tid = pid), else on the first thread.
+        // Markers go on the thread asked for, else on the process's main thread (tid = pid), else on the first.
         int markerThread = 0;
         for (int i = 0; i < groups.Count; i++)
         {
-            if (groups[i].Pid != groups[i].Tid) continue;
+            if (options.MarkerThreadTid is { } tid ? groups[i].Tid != tid : groups[i].Pid != groups[i].Tid) continue;
             markerThread = i;
             break;
         }
         var scratch = new ThreadTables.Scratch(profile, view.SampleCount);
         for (int i = 0; i < groups.Count; i++)
         {
-            WriteThread(json, profile, threads, groups[i].Group, groups[i].LastSample, zeroNs, i == markerThread ? options : null, scratch);
+            WriteThread(json, profile, threads, groups[i].Group, groups[i].LastSample, zeroNs, i == markerThread ? options : null, scratch, cpuDeltaMicroseconds);
         }
         if (groups.Count == 0 && options.Markers.Count > 0)
         {
-            WriteThread(json, profile, threads, -1, -1, zeroNs, options, scratch);
+            WriteThread(json, profile, threads, -1, -1, zeroNs, options, scratch, cpuDeltaMicroseconds);
         }
         json.WriteEndArray();
         json.WriteStartArray("processes");
@@ -68,17 +75,46 @@ public static class GeckoProfileWriter
         json.WriteEndObject();
     }
 
-    private static void WriteMeta(Utf8JsonWriter json, ProfileView view, ulong zeroNs, GeckoProfileOptions options)
+    /// <summary>Milliseconds between samples: the event's period, or one over its frequency.</summary>
+    private static double IntervalMilliseconds(Profile profile)
     {
-        var profile = view.Profile;
         var ev = profile.Events.Count > 0 ? profile.Events[0] : null;
         double intervalMs = ev is null ? 1 : ev.IsFrequency && ev.SamplePeriodOrFrequency > 0
             ? 1000.0 / ev.SamplePeriodOrFrequency
             : ev.SamplePeriodOrFrequency / 1e6;
-        ulong? wallNs = profile.Session.ToWallClockNs(zeroNs);
+        return intervalMs > 0 ? intervalMs : 1;
+    }
+
+    /// <summary>
+    /// The CPU time one sample stands for, in microseconds, when the event counts CPU time (cpu-clock, task-clock:
+    /// a sample per period of the thread running): the profiler's CPU graph and figures come from it. Null for other
+    /// events (cycles, instructions), whose samples are not time.
+    /// </summary>
+    private static long? CpuDeltaMicroseconds(Profile profile)
+    {
+        string name = profile.Events.Count > 0 ? profile.Events[0].Name : "";
+        if (!name.StartsWith("cpu-clock", StringComparison.Ordinal) && !name.StartsWith("task-clock", StringComparison.Ordinal)) return null;
+        return (long)Math.Round(IntervalMilliseconds(profile) * 1000);
+    }
+
+    /// <summary>
+    /// Unix epoch milliseconds of a recording-clock time: from the clock data perf wrote (`-k mono` with perf 5.x and
+    /// later), else, for a recording of this boot, from this machine's two clocks now (CLOCK_MONOTONIC runs from boot).
+    /// </summary>
+    private static double EpochMilliseconds(Profile profile, ulong clockNs)
+    {
+        if (profile.Session.ToWallClockNs(clockNs) is { } wall) return wall / 1e6;
+        double nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        double monotonicNowMs = System.Diagnostics.Stopwatch.GetTimestamp() * (1000.0 / System.Diagnostics.Stopwatch.Frequency);
+        return nowMs - (monotonicNowMs - clockNs / 1e6);
+    }
+
+    private static void WriteMeta(Utf8JsonWriter json, ProfileView view, ulong zeroNs, GeckoProfileOptions options, bool cpuDeltas)
+    {
+        var profile = view.Profile;
         json.WriteStartObject("meta");
-        json.WriteNumber("interval", intervalMs > 0 ? intervalMs : 1);
-        json.WriteNumber("startTime", wallNs is { } w ? w / 1e6 : zeroNs / 1e6);
+        json.WriteNumber("interval", IntervalMilliseconds(profile));
+        json.WriteNumber("startTime", Math.Round(EpochMilliseconds(profile, zeroNs), 3));
         json.WriteNull("shutdownTime");
         json.WriteNumber("processType", 0);
         json.WriteString("product", $"PerfTestKit: {string.Join(' ', profile.Session.CommandLine)}".TrimEnd());
@@ -88,7 +124,17 @@ public static class GeckoProfileWriter
         json.WriteNumber("asyncstack", 1);
         json.WriteNumber("version", Version);
         json.WriteBoolean("presymbolicated", true);
-        if (profile.Session.Hostname is { } host) json.WriteString("oscpu", host);
+        // What the profiler shows as the platform: the OS of the machine that recorded (perf's header), not its name.
+        json.WriteString("oscpu", $"Linux {profile.Session.OsRelease} {profile.Session.Architecture}".Trim().Replace("  ", " ", StringComparison.Ordinal));
+        json.WriteString("platform", "Linux");
+        if (cpuDeltas)
+        {
+            json.WriteStartObject("sampleUnits");
+            json.WriteString("time", "ms");
+            json.WriteString("eventDelay", "ms");
+            json.WriteString("threadCPUDelta", "\u00b5s");
+            json.WriteEndObject();
+        }
         json.WriteStartArray("categories");
         WriteCategory(json, "User", "yellow");
         WriteCategory(json, "Kernel", "orange");
@@ -134,7 +180,7 @@ public static class GeckoProfileWriter
     // Optimized at first use (see CallTree.Build).
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WriteThread(Utf8JsonWriter json, Profile profile, ThreadSampleGroups threads, int group, int lastSample,
-        ulong zeroNs, GeckoProfileOptions? markers, ThreadTables.Scratch scratch)
+        ulong zeroNs, GeckoProfileOptions? markers, ThreadTables.Scratch scratch, long? cpuDeltaMicroseconds)
     {
         using var tables = new ThreadTables(profile, scratch);
         var thread = group >= 0 ? profile.SampleThread(lastSample) : null;
@@ -148,6 +194,8 @@ public static class GeckoProfileWriter
         json.WriteNumber("tid", thread?.Tid ?? 0);
         json.WriteNumber("registerTime", 0);
         json.WriteNull("unregisterTime");
+        // The thread that holds the markers (a test's: the thread that ran it) is the one the profiler selects first.
+        if (markers is not null) json.WriteBoolean("isMainThread", true);
 
         json.WriteStartObject("markers");
         WriteSchema(json, "name", "startTime", "endTime", "phase", "category", "data");
@@ -171,7 +219,9 @@ public static class GeckoProfileWriter
         json.WriteEndObject();
 
         json.WriteStartObject("samples");
-        WriteSchema(json, "stack", "time", "responsiveness");
+        if (cpuDeltaMicroseconds is not null) WriteSchema(json, "stack", "time", "responsiveness", "threadCPUDelta");
+        else WriteSchema(json, "stack", "time", "responsiveness");
+        byte[] delta = cpuDeltaMicroseconds is { } micros ? System.Text.Encoding.ASCII.GetBytes($",0,{micros}]") : ",0]"u8.ToArray();
         json.WriteStartArray("data");
         // Samples are written as their stacks are interned: the tables written after them are complete by then.
         // Rows "[stack,time,0]" are made side by side, comma-separated, and go out a few thousand at a time as one
@@ -197,8 +247,8 @@ public static class GeckoProfileWriter
             }
             row[length++] = (byte)',';
             length += FormatMilliseconds((long)(profile.SampleTime(s) - zeroNs), row[length..]);
-            ",0]"u8.CopyTo(row[length..]);
-            used += length + 3;
+            delta.CopyTo(row[length..]);
+            used += length + delta.Length;
             if (used < RowChunkBytes) continue;
             json.WriteRawValue(chunk.AsSpan(0, used), skipInputValidation: true);
             FlushWhenFull(json);

@@ -27,6 +27,10 @@ public class GeckoProfileWriterTests
             Assert.That(meta.GetProperty("presymbolicated").GetBoolean(), Is.True);
             Assert.That(meta.GetProperty("product").GetString(), Does.Contain("perf record"));
             Assert.That(meta.GetProperty("markerSchema")[0].GetProperty("name").GetString(), Is.EqualTo("TestCase"));
+            Assert.That(meta.GetProperty("oscpu").GetString(), Does.StartWith("Linux ").And.Contain("x86_64"), "the OS, not the host's name");
+            Assert.That(meta.GetProperty("platform").GetString(), Is.EqualTo("Linux"));
+            Assert.That(meta.GetProperty("sampleUnits").GetProperty("threadCPUDelta").GetString(), Is.EqualTo("\u00b5s"));
+            Assert.That(meta.GetProperty("sampleUnits").GetProperty("time").GetString(), Is.EqualTo("ms"));
             Assert.That(root.GetProperty("libs").GetArrayLength(), Is.EqualTo(0));
             Assert.That(root.GetProperty("processes").ValueKind, Is.EqualTo(JsonValueKind.Array));
             Assert.That(root.GetProperty("pausedRanges").ValueKind, Is.EqualTo(JsonValueKind.Array));
@@ -50,6 +54,24 @@ public class GeckoProfileWriterTests
         Assert.That(totalSamples, Is.EqualTo(profile.SampleCount));
         Assert.That(markerCount, Is.EqualTo(1));
         Assert.That(threads.Any(t => StringsOf(t).Any(s => s.StartsWith("HotLoop.Burner::SpinPrimes(int32) (in HotLoop)", StringComparison.Ordinal))), Is.True);
+    }
+
+    /// <summary>A test's file: its marker on the thread that ran it, marked as the main thread; the start in epoch milliseconds.</summary>
+    [Test]
+    public void A_tests_marker_goes_on_the_thread_asked_for_and_that_thread_is_the_main_one()
+    {
+        var profile = ProfileLoader.Load(Recordings.DotNet);
+        var view = profile.All();
+        // The busiest thread other than the process's main one: the default would put the marker on that one.
+        int busiest = view.Samples.Select(s => profile.SampleThread(s)).Where(t => t.Tid != t.Pid).GroupBy(t => t.Tid).MaxBy(g => g.Count())!.Key;
+        var markers = new[] { new GeckoMarker("T.Test", profile.SampleTime(0), profile.SampleTime(10)) };
+        using var doc = Write(view, new GeckoProfileOptions { Markers = markers, MarkerThreadTid = busiest });
+        var threads = doc.RootElement.GetProperty("threads").EnumerateArray().ToList();
+        var marked = threads.Where(t => t.GetProperty("markers").GetProperty("data").GetArrayLength() > 0).ToList();
+        Assert.That(marked.Select(t => t.GetProperty("tid").GetInt32()), Is.EqualTo(new[] { busiest }));
+        Assert.That(threads.Where(t => t.TryGetProperty("isMainThread", out var main) && main.GetBoolean()).Select(t => t.GetProperty("tid").GetInt32()), Is.EqualTo(new[] { busiest }));
+        double start = doc.RootElement.GetProperty("meta").GetProperty("startTime").GetDouble();
+        Assert.That(DateTimeOffset.FromUnixTimeMilliseconds((long)start).Year, Is.GreaterThanOrEqualTo(2024), "epoch milliseconds");
     }
 
     [Test]
@@ -165,11 +187,13 @@ public class GeckoProfileWriterTests
         }
 
         var samples = thread.GetProperty("samples");
-        AssertSchema(samples, "stack", "time", "responsiveness");
+        // cpu-clock samples are CPU time: each carries the microseconds it stands for, which the profiler's CPU graph reads.
+        AssertSchema(samples, "stack", "time", "responsiveness", "threadCPUDelta");
         double last = double.MinValue;
         var rows = samples.GetProperty("data").EnumerateArray().ToList();
         foreach (var sample in rows)
         {
+            Assert.That(sample[3].GetInt64(), Is.EqualTo(1001), "1/999 s in microseconds");
             if (sample[0].ValueKind != JsonValueKind.Null) Assert.That(sample[0].GetInt32(), Is.InRange(0, stacks.Count - 1));
             Assert.That(sample[1].GetDouble(), Is.GreaterThanOrEqualTo(last), "samples in time order");
             last = sample[1].GetDouble();
