@@ -3,19 +3,24 @@ using System.Text.Json;
 namespace PerfTestKit.Collector.Tests;
 
 /// <summary>
-/// `perftestkit diff` on real runs of one project: unchanged, nothing is reported; one test's method made three times
-/// as slow (its work scaled by an environment variable), that test and only it, with that method as the frame that grew.
-/// Three times, not twice: CI runs these beside other work on a 2-core virtual machine, where a fixed amount of work
-/// took up to a third more or less CPU time from run to run, and a change must stand out from that spread.
+/// `perftestkit diff` on real runs of one project: unchanged, nothing is reported; one test's method given six times
+/// the work (an environment variable scales it), that test and only it, with that method as the frame that grew.
+/// Six times: CI runs these beside other work on a 2-core virtual machine, where a fixed amount of work took up to a
+/// third more or less CPU time from run to run; with that spread, three times the work once did not stand out
+/// (z 3.2 < 4). What twice the work gives on a quiet machine is measured by bench/diff-noise (README), not here.
 /// </summary>
 [NonParallelizable]
 public class DiffTests
 {
+    // Judged at 60%, not the default 25%: the mechanics are checked here, beside whatever else CI runs; six times the
+    // work is far past it, and an unchanged test moving by 60% beyond the runs' spread would be a real defect.
+    private const string Threshold = "60";
+
     // Seven tests of fixed work; DIFF_SCALE multiplies one test's (Tokenizes) work. bench/diff-noise runs the same file.
     private static readonly Lazy<string> Code = new(() => File.ReadAllText(Path.Combine(SampleTestProjects.RepositoryRoot(), "bench", "DiffNoise", "DiffTests.cs")));
 
     [Test]
-    public void Unchanged_runs_show_no_change_and_a_test_made_three_times_as_slow_is_the_one_reported_with_its_method()
+    public void Unchanged_runs_show_no_change_and_a_test_made_six_times_as_slow_is_the_one_reported_with_its_method()
     {
         string project = SampleTestProjects.CreateWithCode("DiffSample", "nunit", Code.Value);
         string Run(string label, int scale)
@@ -29,14 +34,14 @@ public class DiffTests
             Directory.Move(folder.Directory, kept);
             return kept;
         }
-        string baseRun = Run("base", 1), same = Run("same", 1), slower = Run("slower", 3);
+        string baseRun = Run("base", 1), same = Run("same", 1), slower = Run("slower", 6);
 
-        var unchanged = Perftestkit("diff", baseRun, same, "--fail-on-regression", "25");
+        var unchanged = Perftestkit("diff", baseRun, same, "--threshold", Threshold, "--fail-on-regression", "25");
         Assert.That(unchanged.ExitCode, Is.EqualTo(0), unchanged.Output);
         Assert.That(unchanged.Output, Does.Contain("0 of 7 tests changed beyond noise"), unchanged.Output);
 
         string output = Path.Combine(SampleTestProjects.Root, "diff-out");
-        var changed = Perftestkit("diff", baseRun, slower, "-o", output);
+        var changed = Perftestkit("diff", baseRun, slower, "--threshold", Threshold, "-o", output);
         Assert.That(changed.ExitCode, Is.EqualTo(0), changed.Output);
         Assert.That(changed.Output, Does.Contain("1 of 7 tests changed beyond noise (1 slower)"), changed.Output);
         string line = changed.Output.Split('\n').Single(l => l.Contains(" ms -> ", StringComparison.Ordinal));
@@ -49,13 +54,13 @@ public class DiffTests
         Assert.That(tests.Select(t => t.GetProperty("fullName").GetString()), Has.Member("DiffTests.Parses_case(2)"), "cases matched with their arguments");
         var slow = tests.Single(t => t.GetProperty("significant").GetBoolean());
         Assert.That(slow.GetProperty("fullName").GetString(), Is.EqualTo("DiffTests.Tokenizes"));
-        Assert.That(slow.GetProperty("changePercent").GetDouble(), Is.InRange(100, 400), "three times the work");
+        Assert.That(slow.GetProperty("changePercent").GetDouble(), Is.InRange(150, 1500), "six times the work");
         Assert.That(slow.GetProperty("headSamples").GetInt32(), Is.GreaterThan(slow.GetProperty("baseSamples").GetInt32() * 3 / 2));
         var frame = slow.GetProperty("topFrames")[0];
         Assert.That(frame.GetProperty("name").GetString(), Is.EqualTo("DiffTests::Tokenize(int32)"));
         Assert.That(frame.GetProperty("headSamples").GetInt32(), Is.GreaterThan(frame.GetProperty("baseSamples").GetInt32()));
 
-        var gate = Perftestkit("diff", baseRun, slower, "--fail-on-regression", "25");
+        var gate = Perftestkit("diff", baseRun, slower, "--threshold", Threshold, "--fail-on-regression", "25");
         Assert.That(gate.ExitCode, Is.EqualTo(8), gate.Output);
         Assert.That(gate.Output, Does.Contain("DiffTests.Tokenizes got slower by"));
     }
@@ -75,13 +80,13 @@ public class DiffTests
         Directory.Move(RunFolder.LoadSingle(first.ResultsDirectory).Directory, baseline);
         string stepSummary = Path.Combine(project, "step-summary.md");
 
-        var same = SampleTestProjects.DotnetTest(project, new[] { $"-p:PerfProfileBaseline={baseline}", "-p:PerfProfileFailOnRegression=25" });
+        var same = SampleTestProjects.DotnetTest(project, new[] { $"-p:PerfProfileBaseline={baseline}", $"-p:PerfProfileDiffThreshold={Threshold}", "-p:PerfProfileFailOnRegression=25" });
         Assert.That(same.ExitCode, Is.EqualTo(0), same.Output);
         Assert.That(same.Output, Does.Contain("PerfTestKit: compared with the baseline").And.Contain("0 of 7 tests changed beyond noise"));
         Assert.That(File.Exists(Path.Combine(RunFolder.LoadSingle(same.ResultsDirectory).Directory, "diff", "diff.json")), Is.True);
 
-        var slower = SampleTestProjects.DotnetTest(project, new[] { $"-p:PerfProfileBaseline={baseline}", "-p:PerfProfileFailOnRegression=25" },
-            new Dictionary<string, string> { ["DIFF_SCALE"] = "3", ["GITHUB_STEP_SUMMARY"] = stepSummary });
+        var slower = SampleTestProjects.DotnetTest(project, new[] { $"-p:PerfProfileBaseline={baseline}", $"-p:PerfProfileDiffThreshold={Threshold}", "-p:PerfProfileFailOnRegression=25" },
+            new Dictionary<string, string> { ["DIFF_SCALE"] = "6", ["GITHUB_STEP_SUMMARY"] = stepSummary });
         Assert.That(slower.ExitCode, Is.Not.EqualTo(0), "the regression gate fails the build");
         Assert.That(slower.Output, Does.Contain("Passed!"), "the tests themselves passed");
         var errors = slower.Output.Split('\n').Where(l => l.Contains("error", StringComparison.Ordinal) && l.Contains("got slower than the baseline", StringComparison.Ordinal)).Distinct().ToList();
@@ -89,7 +94,7 @@ public class DiffTests
         Assert.That(errors[0], Does.Contain("PerfTestKit: DiffTests.Tokenizes got slower than the baseline by").And.Contain("grew most: DiffTests::Tokenize(int32)"));
         Assert.That(File.ReadAllText(stepSummary), Does.Contain("Compared with the baseline: 1 slower").And.Contain("`DiffTests.Tokenizes`"));
 
-        var missing = SampleTestProjects.DotnetTest(project, new[] { $"-p:PerfProfileBaseline={baseline}-gone", "-p:PerfProfileFailOnRegression=25" });
+        var missing = SampleTestProjects.DotnetTest(project, new[] { $"-p:PerfProfileBaseline={baseline}-gone", $"-p:PerfProfileDiffThreshold={Threshold}", "-p:PerfProfileFailOnRegression=25" });
         Assert.That(missing.ExitCode, Is.EqualTo(0), missing.Output);
         Assert.That(missing.Output.Split('\n').Where(l => l.Contains("not compared with the baseline", StringComparison.Ordinal)).Distinct().Count(), Is.EqualTo(1), missing.Output);
     }
