@@ -37,7 +37,31 @@ public sealed class TestEventWriter : InProcDataCollection
         }
     }
 
-    public void TestCaseStart(TestCaseStartArgs testCaseStartArgs) => Guarded("a test's start", () =>
+    public void TestCaseStart(TestCaseStartArgs testCaseStartArgs)
+    {
+        try
+        {
+            Started(testCaseStartArgs);
+        }
+        catch (Exception e)
+        {
+            Failed("a test's start", e);
+        }
+    }
+
+    public void TestCaseEnd(TestCaseEndArgs testCaseEndArgs)
+    {
+        try
+        {
+            Ended(testCaseEndArgs);
+        }
+        catch (Exception e)
+        {
+            Failed("a test's end", e);
+        }
+    }
+
+    private void Started(TestCaseStartArgs testCaseStartArgs)
     {
         ulong now = TestEventLog.MonotonicNow();
         if (_log is null || testCaseStartArgs.TestCase is not { } test) return;
@@ -47,9 +71,9 @@ public sealed class TestEventWriter : InProcDataCollection
             _starts[test.Id] = (now, declaringType);
             Append(TestEventLog.StartLine(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, now, declaringType));
         }
-    });
+    }
 
-    public void TestCaseEnd(TestCaseEndArgs testCaseEndArgs) => Guarded("a test's end", () =>
+    private void Ended(TestCaseEndArgs testCaseEndArgs)
     {
         ulong now = TestEventLog.MonotonicNow();
         if (_log is null || testCaseEndArgs.DataCollectionContext?.TestCase is not { } test) return;
@@ -59,26 +83,19 @@ public sealed class TestEventWriter : InProcDataCollection
             if (!_starts.Remove(test.Id, out var started)) return;
             Append(TestEventLog.Line(test.Id.ToString(), test.DisplayName, test.FullyQualifiedName, testCaseEndArgs.TestOutcome.ToString(), started.Start, now, started.DeclaringType));
         }
-    });
+    }
 
     /// <summary>
     /// Nothing reaches the test host (an exception there fails the run): the first failure goes into the log, where
     /// the collector makes it its one warning.
     /// </summary>
-    private void Guarded(string what, Action handler)
+    private void Failed(string what, Exception e)
     {
-        try
+        lock (_gate)
         {
-            handler();
-        }
-        catch (Exception e)
-        {
-            lock (_gate)
-            {
-                if (_failed) return;
-                _failed = true;
-                Append(TestEventLog.ErrorLine(what, e));
-            }
+            if (_failed) return;
+            _failed = true;
+            Append(TestEventLog.ErrorLine(what, e));
         }
     }
 

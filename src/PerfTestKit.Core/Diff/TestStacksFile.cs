@@ -63,18 +63,12 @@ public static class TestStacksFile
     {
         using var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true);
         using var json = new Utf8JsonWriter(gzip);
-        var texts = new List<string>();
-        var textIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var texts = new StringTable();
         var frameIds = new Dictionary<(Profile, int), int>();
         int TextOf(Profile profile, int frame)
         {
             if (frameIds.TryGetValue((profile, frame), out int id)) return id;
-            string text = WithoutAddresses(FoldedStacksWriter.FrameText(profile.Frames[frame]));
-            if (!textIds.TryGetValue(text, out id))
-            {
-                textIds[text] = id = texts.Count;
-                texts.Add(text);
-            }
+            id = texts.Intern(WithoutAddresses(FoldedStacksWriter.FrameText(profile.Frames[frame])));
             return frameIds[(profile, frame)] = id;
         }
 
@@ -132,7 +126,7 @@ public static class TestStacksFile
         json.WriteEndArray();
         // After the tests: the table is complete only once they are written.
         json.WriteStartArray("frames");
-        foreach (string text in texts) json.WriteStringValue(text);
+        foreach (string text in texts.Strings) json.WriteStringValue(text);
         json.WriteEndArray();
         json.WriteEndObject();
     }

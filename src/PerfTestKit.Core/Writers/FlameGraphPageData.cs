@@ -15,8 +15,7 @@ internal readonly record struct FlameGraphHeader(string Title, string Command, s
 internal sealed class FlameGraphPageData
 {
     private readonly Utf8JsonWriter _json;
-    private readonly Dictionary<string, int> _strings = new(StringComparer.Ordinal);
-    private readonly List<string> _stringList = new();
+    private readonly StringTable _strings = new();
     private readonly List<int> _frames = new();
     private readonly Dictionary<(string Name, string Module, FrameKind Kind), int> _frameIds = new();
 
@@ -44,8 +43,8 @@ internal sealed class FlameGraphPageData
     {
         if (_frameIds.TryGetValue((name, module, kind), out int id)) return id;
         _frameIds[(name, module, kind)] = id = _frames.Count / 3;
-        _frames.Add(String(name));
-        _frames.Add(String(module));
+        _frames.Add(_strings.Intern(name));
+        _frames.Add(_strings.Intern(module));
         _frames.Add((int)kind);
         return id;
     }
@@ -67,18 +66,7 @@ internal sealed class FlameGraphPageData
         foreach (int value in _frames) _json.WriteNumberValue(value);
         _json.WriteEndArray();
         _json.WriteStartArray("strings");
-        foreach (string s in _stringList) _json.WriteStringValue(s);
+        foreach (string s in _strings.Strings) _json.WriteStringValue(s);
         _json.WriteEndArray();
-    }
-
-    private int String(string text)
-    {
-        if (!_strings.TryGetValue(text, out int index))
-        {
-            index = _stringList.Count;
-            _stringList.Add(text);
-            _strings[text] = index;
-        }
-        return index;
     }
 }
